@@ -25,6 +25,7 @@
 #                     consumer group, coordinator topics' replication settings
 #   logs [N]          print the last N (default 100) lines of the broker log
 #   paths             print the directories and files in use
+#   deps              install missing Debian test tools (scripts/install-deps.sh)
 #
 # Environment (all optional):
 #   ESCALATOR_CACHE_DIR               cache root (default ~/.cache/escalator)
@@ -39,6 +40,7 @@
 #                                     storage, run the smoke check once so the
 #                                     coordinator topics exist; 0 to skip
 #   ESCALATOR_KAFKA_JVM_OPTS          extra JVM options for the broker
+#                                     (appended, so they win over defaults)
 #   ESCALATOR_KAFKA_PROBE             readiness probe: auto (kcat if installed,
 #                                     else Java TopicCommand) or java
 #   ESCALATOR_JAVA                    java binary (default $JAVA_HOME/bin/java,
@@ -92,11 +94,15 @@ log() { printf 'kafka.sh: %s\n' "$*" >&2; }
 die() { printf 'kafka.sh: error: %s\n' "$*" >&2; exit 1; }
 
 is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
+is_port() { [[ "$1" =~ ^[1-9][0-9]{0,4}$ ]] && (("$1" < 65536)); }
 
 validate_settings() {
-    is_uint "$PORT" && ((PORT > 0 && PORT < 65536)) || die "ESCALATOR_KAFKA_PORT='$PORT' is not a port number"
-    is_uint "$CONTROLLER_PORT" && ((CONTROLLER_PORT > 0 && CONTROLLER_PORT < 65536)) ||
+    if ! is_port "$PORT"; then
+        die "ESCALATOR_KAFKA_PORT='$PORT' is not a port number"
+    fi
+    if ! is_port "$CONTROLLER_PORT"; then
         die "ESCALATOR_KAFKA_CONTROLLER_PORT='$CONTROLLER_PORT' is not a port number"
+    fi
     ((PORT != CONTROLLER_PORT)) || die "broker and controller ports must differ (both $PORT)"
     is_uint "$START_TIMEOUT" || die "ESCALATOR_KAFKA_START_TIMEOUT='$START_TIMEOUT' is not a number of seconds"
     is_uint "$STOP_TIMEOUT" || die "ESCALATOR_KAFKA_STOP_TIMEOUT='$STOP_TIMEOUT' is not a number of seconds"
@@ -164,6 +170,7 @@ is_fetched() {
 
 # True if something accepts TCP connections on 127.0.0.1:$1.
 port_open() {
+    # shellcheck disable=SC2016 # $0/$1 are expanded by the inner bash
     timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$HOST" "$1" 2>/dev/null
 }
 
@@ -218,13 +225,27 @@ broker_answers() {
         >/dev/null 2>&1
 }
 
+# Byte offset of server.log when this script started the broker, so failure
+# reports show only what this start wrote.
+SERVER_LOG_OFFSET=0
+
 tail_logs() {
-    local f
-    for f in "$LOG_DIR/kafka.out" "$LOG_DIR/server.log"; do
-        [[ -s "$f" ]] || continue
-        printf -- '----- last lines of %s -----\n' "$f" >&2
-        tail -n 30 "$f" >&2
-    done
+    local out="$LOG_DIR/kafka.out" log="$LOG_DIR/server.log" errors
+    if [[ -s "$out" ]]; then
+        printf -- '----- last lines of %s -----\n' "$out" >&2
+        tail -n 20 "$out" >&2
+    fi
+    if [[ -s "$log" ]]; then
+        errors="$(tail -c +$((SERVER_LOG_OFFSET + 1)) "$log" | grep -E ' (ERROR|FATAL) ' | tail -n 10 || true)"
+        if [[ -n "$errors" ]]; then
+            printf -- '----- errors in %s -----\n%s\n' "$log" "$errors" >&2
+        fi
+        local recent
+        recent="$(tail -c +$((SERVER_LOG_OFFSET + 1)) "$log" | tail -n 20)"
+        if [[ -n "$recent" ]]; then
+            printf -- '----- last lines of %s -----\n%s\n' "$log" "$recent" >&2
+        fi
+    fi
 }
 
 # ------------------------------------------------------------------ fetch ---
@@ -254,11 +275,12 @@ cmd_fetch() {
     # shellcheck disable=SC2064 # expand $tmp now
     trap "rm -rf '$tmp'" EXIT
     started="$(now_ms)"
+    # Maven 3.8 prints stray ANSI resets even in batch/quiet mode: strip them.
     if ! mvn -q -B -Dstyle.color=never -f "$DEPLOY_DIR/pom.xml" \
         -Dkafka.version="$KAFKA_VERSION" \
         dependency:copy-dependencies \
         -DincludeScope=runtime \
-        -DoutputDirectory="$tmp/libs" >&2; then
+        -DoutputDirectory="$tmp/libs" 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g' >&2; then
         die "mvn could not resolve org.apache.kafka:kafka_2.13:$KAFKA_VERSION (see above)"
     fi
     local jar
@@ -352,19 +374,17 @@ format_storage() {
         die "kafka.tools.StorageTool format failed"
 }
 
-# Wait until PID answers on the bootstrap address or the deadline passes.
+# Wait until PID answers on the bootstrap address. Returns 0 when ready,
+# 1 when the deadline passed, 2 when the process is gone.
 wait_ready() {
     local pid="$1" deadline="$2"
     while :; do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            tail_logs
-            die "broker (pid $pid) exited during start-up; logs in $LOG_DIR"
-        fi
+        kill -0 "$pid" 2>/dev/null || return 2
         if port_open "$PORT" && broker_answers 5000; then
             return 0
         fi
         (($(date +%s) < deadline)) || return 1
-        sleep 0.5
+        sleep 0.25
     done
 }
 
@@ -374,16 +394,24 @@ cmd_up() {
     find_java
     take_lock "$STATE_DIR.lock" 8
 
-    local pid
+    local pid rc
     if pid="$(broker_pid)"; then
-        if wait_ready "$pid" $(($(date +%s) + START_TIMEOUT)); then
+        if ! grep -qx "listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT" "$SERVER_PROPERTIES"; then
+            die "broker (pid $pid) is running with other ports ($(sed -n 's/^listeners=//p' "$SERVER_PROPERTIES")); run '$0 down' first"
+        fi
+        rc=0
+        wait_ready "$pid" $(($(date +%s) + START_TIMEOUT)) || rc=$?
+        if ((rc == 0)); then
             log "broker already running (pid $pid) and answering on $BOOTSTRAP"
             echo "$BOOTSTRAP" >"$BOOTSTRAP_FILE"
             echo "$BOOTSTRAP"
             return 0
+        elif ((rc == 1)); then
+            tail_logs
+            die "broker is running (pid $pid) but does not answer on $BOOTSTRAP within ${START_TIMEOUT}s; try: $0 down"
         fi
-        tail_logs
-        die "broker is running (pid $pid) but does not answer on $BOOTSTRAP within ${START_TIMEOUT}s; try: $0 down"
+        log "broker (pid $pid) exited while checking it; starting a new one"
+        rm -f "$PID_FILE"
     fi
 
     local p
@@ -411,10 +439,14 @@ cmd_up() {
     echo "$KAFKA_VERSION" >"$STATE_DIR/kafka-version"
 
     [[ -f "$LOG_DIR/kafka.out" ]] && mv -f "$LOG_DIR/kafka.out" "$LOG_DIR/kafka.out.1"
+    SERVER_LOG_OFFSET="$(stat -c %s "$LOG_DIR/server.log" 2>/dev/null || echo 0)"
     rm -f "$BOOTSTRAP_FILE"
 
+    # C1 only (TieredStopAtLevel=1): on the 2-core test machines, often busy
+    # compiling, this roughly halves start-up; test traffic does not need C2.
+    # Append -XX:TieredStopAtLevel=4 via ESCALATOR_KAFKA_JVM_OPTS to undo.
     local -a jvm_opts=(
-        -Xms128m "-Xmx$HEAP"
+        -Xms128m "-Xmx$HEAP" -XX:TieredStopAtLevel=1
         -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
         -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError
         -Djava.awt.headless=true
@@ -441,7 +473,14 @@ cmd_up() {
     pid=$!
     echo "$pid" >"$PID_FILE"
 
-    if ! wait_ready "$pid" $(($(date +%s) + START_TIMEOUT)); then
+    rc=0
+    wait_ready "$pid" $(($(date +%s) + START_TIMEOUT)) || rc=$?
+    if ((rc == 2)); then
+        wait "$pid" 2>/dev/null || true
+        rm -f "$PID_FILE"
+        tail_logs
+        die "broker (pid $pid) exited during start-up; logs in $LOG_DIR"
+    elif ((rc != 0)); then
         tail_logs
         log "broker did not answer on $BOOTSTRAP within ${START_TIMEOUT}s; stopping it"
         stop_pid "$pid"
@@ -472,8 +511,8 @@ stop_pid() {
         if ((waited >= STOP_TIMEOUT * 10)); then
             log "broker (pid $pid) still running after ${STOP_TIMEOUT}s; sending SIGKILL"
             kill -KILL "$pid" 2>/dev/null || true
-            local i
-            for i in $(seq 1 50); do
+            local _
+            for _ in $(seq 1 50); do
                 kill -0 "$pid" 2>/dev/null || break
                 sleep 0.1
             done
@@ -532,7 +571,7 @@ cmd_down() {
 cmd_status() {
     local pid
     echo "kafka_version=$KAFKA_VERSION"
-    echo "fetched=$(is_fetched && echo yes || echo no)"
+    if is_fetched; then echo "fetched=yes"; else echo "fetched=no"; fi
     echo "state_dir=$STATE_DIR"
     echo "bootstrap=$BOOTSTRAP"
     if ! pid="$(broker_pid)"; then
@@ -607,6 +646,7 @@ main() {
     smoke) cmd_smoke ;;
     logs) cmd_logs "$@" ;;
     paths) cmd_paths ;;
+    deps) exec "$SCRIPT_DIR/install-deps.sh" "$@" ;;
     -h | --help | help | "") usage ;;
     *)
         usage

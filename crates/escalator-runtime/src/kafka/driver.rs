@@ -23,7 +23,11 @@ use std::time::{Duration, Instant};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{Header as KHeader, Headers, Message, OwnedHeaders, OwnedMessage};
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+
+/// Transactional producer whose delivery reports are served by its own
+/// thread: abort and commit need them drained.
+type BaseProducer = ThreadedProducer<DefaultProducerContext>;
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 
@@ -588,7 +592,6 @@ impl<P: Processor> KafkaDriver<P> {
                 self.produce(producer, &part.changelog, Some(*partition), Some(&key), value.as_deref(), &[])?;
             }
         }
-        producer.poll(Duration::ZERO);
         Ok(())
     }
 
@@ -632,6 +635,9 @@ impl<P: Processor> KafkaDriver<P> {
         }
         if let Some(hook) = self.commit_hook.as_mut() {
             if hook(summary) == CommitVerdict::Abort {
+                // Simulate a failure after the writes reached the broker:
+                // flush first, so the abort has real records to hide.
+                let _ = producer.flush(CALL_TIMEOUT);
                 tracing::info!(sequence = summary.sequence, "commit hook asked to abort");
                 return Ok(false);
             }
@@ -725,7 +731,7 @@ impl<P: Processor> KafkaDriver<P> {
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
                     // Backpressure: wait for deliveries instead of growing.
                     metrics::counter!(m::BACKPRESSURE).increment(1);
-                    producer.poll(Duration::from_millis(50));
+                    std::thread::sleep(Duration::from_millis(5));
                 }
                 Err((e, _)) => {
                     return match classify(&e) {

@@ -1,0 +1,165 @@
+//! Broker helpers for tests: unique names, topics, producing, and reading a
+//! topic back with a chosen isolation level.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use escalator_runtime::kafka::{ensure_topics, KafkaSettings, TopicSpec};
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Headers, Message};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::ClientConfig;
+
+/// The broker under test. `make test` starts one and sets this variable.
+pub fn bootstrap() -> String {
+    match std::env::var("ESCALATOR_KAFKA_BOOTSTRAP") {
+        Ok(b) if !b.is_empty() => b,
+        _ => panic!("ESCALATOR_KAFKA_BOOTSTRAP is not set: run `make test`, or `make kafka-up` and export what it prints"),
+    }
+}
+
+/// A name no other test (or earlier run) uses, so tests run in parallel.
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("{prefix}-{}-{nanos}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+}
+
+pub fn settings(group: &str, instance: &str) -> KafkaSettings {
+    KafkaSettings {
+        bootstrap_servers: bootstrap(),
+        group_id: group.to_owned(),
+        instance_id: instance.to_owned(),
+        session_timeout_ms: 6_000,
+        batch_max_wait_ms: 20,
+        ..Default::default()
+    }
+}
+
+pub fn create_topics(names: &[(&str, i32)]) {
+    let specs: Vec<TopicSpec> = names.iter().map(|(n, p)| TopicSpec::new(*n, *p)).collect();
+    if let Err(e) = ensure_topics(&settings("admin", "admin"), &specs) {
+        panic!("creating topics: {e}");
+    }
+}
+
+pub fn producer() -> BaseProducer {
+    ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("enable.idempotence", "true")
+        .set("linger.ms", "1")
+        .set("partitioner", "murmur2_random")
+        .create()
+        .unwrap_or_else(|e| panic!("producer: {e}"))
+}
+
+pub fn produce(producer: &BaseProducer, topic: &str, key: &str, value: &str) {
+    loop {
+        match producer.send(BaseRecord::to(topic).key(key).payload(value)) {
+            Ok(()) => return,
+            Err((e, _)) => {
+                producer.poll(Duration::from_millis(50));
+                if !matches!(e, rdkafka::error::KafkaError::MessageProduction(rdkafka::types::RDKafkaErrorCode::QueueFull)) {
+                    panic!("produce: {e}");
+                }
+            }
+        }
+    }
+}
+
+pub fn flush(producer: &BaseProducer) {
+    if let Err(e) = producer.flush(Duration::from_secs(30)) {
+        panic!("flush: {e}");
+    }
+}
+
+/// A record read back from a topic.
+#[derive(Debug, Clone)]
+pub struct Read {
+    pub partition: i32,
+    pub offset: i64,
+    pub key: String,
+    pub value: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Read {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A consumer of `topic` from the beginning, outside any group's offsets.
+pub struct Reader {
+    consumer: BaseConsumer,
+    pub records: Vec<Read>,
+}
+
+impl Reader {
+    pub fn new(topic: &str, read_committed: bool) -> Reader {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", bootstrap())
+            .set("group.id", unique("reader"))
+            .set("enable.auto.commit", "false")
+            .set("auto.offset.reset", "earliest")
+            .set(
+                "isolation.level",
+                if read_committed { "read_committed" } else { "read_uncommitted" },
+            )
+            .create()
+            .unwrap_or_else(|e| panic!("reader: {e}"));
+        consumer.subscribe(&[topic]).unwrap_or_else(|e| panic!("subscribe: {e}"));
+        Reader {
+            consumer,
+            records: Vec::new(),
+        }
+    }
+
+    /// Reads until `pred` holds on everything read so far, or `timeout`.
+    pub fn until(&mut self, timeout: Duration, pred: impl Fn(&[Read]) -> bool) -> bool {
+        let end = Instant::now() + timeout;
+        while Instant::now() < end {
+            if pred(&self.records) {
+                return true;
+            }
+            self.poll_for(Duration::from_millis(200));
+        }
+        pred(&self.records)
+    }
+
+    /// Reads whatever arrives within `d`.
+    pub fn poll_for(&mut self, d: Duration) {
+        let end = Instant::now() + d;
+        while Instant::now() < end {
+            match self.consumer.poll(Duration::from_millis(50)) {
+                Some(Ok(m)) => {
+                    let headers = m
+                        .headers()
+                        .map(|h| {
+                            h.iter()
+                                .map(|x| {
+                                    (
+                                        x.key.to_owned(),
+                                        String::from_utf8_lossy(x.value.unwrap_or_default()).into_owned(),
+                                    )
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    self.records.push(Read {
+                        partition: m.partition(),
+                        offset: m.offset(),
+                        key: String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned(),
+                        value: String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned(),
+                        headers,
+                    });
+                }
+                Some(Err(_)) | None => {}
+            }
+        }
+    }
+}
+
+pub fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
