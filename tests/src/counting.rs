@@ -59,14 +59,23 @@ impl Processor for Counting {
                 ctx.emit(Output::new(&self.output, key, format!("{name}:{n}")));
                 Ok(())
             }
-            "poison" => Err(Rejection::new("poison_pill", format!("refused poison for {name}"))),
-            v => match v.strip_prefix("deadline:").and_then(|ms| ms.parse::<i64>().ok()) {
+            "poison" => Err(Rejection::new(
+                "poison_pill",
+                format!("refused poison for {name}"),
+            )),
+            v => match v
+                .strip_prefix("deadline:")
+                .and_then(|ms| ms.parse::<i64>().ok())
+            {
                 Some(due) => {
                     ctx.set_timer(key, "deadline", due);
                     ctx.emit(Output::new(&self.output, key, format!("{name}:armed")));
                     Ok(())
                 }
-                None => Err(Rejection::new("unknown_command", format!("unknown command {v:?}"))),
+                None => Err(Rejection::new(
+                    "unknown_command",
+                    format!("unknown command {v:?}"),
+                )),
             },
         }
     }
@@ -76,7 +85,11 @@ impl Processor for Counting {
             return Err(Rejection::new("early_timer", "fired before its deadline"));
         }
         let name = String::from_utf8_lossy(&timer.key).into_owned();
-        ctx.emit(Output::new(&self.output, timer.key.clone(), format!("{name}:fired")));
+        ctx.emit(Output::new(
+            &self.output,
+            timer.key.clone(),
+            format!("{name}:fired"),
+        ));
         Ok(())
     }
 }

@@ -4,25 +4,34 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use escalator_runtime::kafka::{ensure_topics, KafkaSettings, TopicSpec};
+use escalator_runtime::kafka::{KafkaSettings, TopicSpec, ensure_topics};
+use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers, Message};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
-use rdkafka::ClientConfig;
 
 /// The broker under test. `make test` starts one and sets this variable.
 pub fn bootstrap() -> String {
     match std::env::var("ESCALATOR_KAFKA_BOOTSTRAP") {
         Ok(b) if !b.is_empty() => b,
-        _ => panic!("ESCALATOR_KAFKA_BOOTSTRAP is not set: run `make test`, or `make kafka-up` and export what it prints"),
+        _ => panic!(
+            "ESCALATOR_KAFKA_BOOTSTRAP is not set: run `make test`, or `make kafka-up` and export what it prints"
+        ),
     }
 }
 
 /// A name no other test (or earlier run) uses, so tests run in parallel.
 pub fn unique(prefix: &str) -> String {
     static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    format!("{prefix}-{}-{nanos}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "{prefix}-{}-{nanos}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 pub fn settings(group: &str, instance: &str) -> KafkaSettings {
@@ -59,7 +68,12 @@ pub fn produce(producer: &BaseProducer, topic: &str, key: &str, value: &str) {
             Ok(()) => return,
             Err((e, _)) => {
                 producer.poll(Duration::from_millis(50));
-                if !matches!(e, rdkafka::error::KafkaError::MessageProduction(rdkafka::types::RDKafkaErrorCode::QueueFull)) {
+                if !matches!(
+                    e,
+                    rdkafka::error::KafkaError::MessageProduction(
+                        rdkafka::types::RDKafkaErrorCode::QueueFull
+                    )
+                ) {
                     panic!("produce: {e}");
                 }
             }
@@ -85,7 +99,10 @@ pub struct Read {
 
 impl Read {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -104,11 +121,17 @@ impl Reader {
             .set("auto.offset.reset", "earliest")
             .set(
                 "isolation.level",
-                if read_committed { "read_committed" } else { "read_uncommitted" },
+                if read_committed {
+                    "read_committed"
+                } else {
+                    "read_uncommitted"
+                },
             )
             .create()
             .unwrap_or_else(|e| panic!("reader: {e}"));
-        consumer.subscribe(&[topic]).unwrap_or_else(|e| panic!("subscribe: {e}"));
+        consumer
+            .subscribe(&[topic])
+            .unwrap_or_else(|e| panic!("subscribe: {e}"));
         Reader {
             consumer,
             records: Vec::new(),
@@ -131,35 +154,36 @@ impl Reader {
     pub fn poll_for(&mut self, d: Duration) {
         let end = Instant::now() + d;
         while Instant::now() < end {
-            match self.consumer.poll(Duration::from_millis(50)) {
-                Some(Ok(m)) => {
-                    let headers = m
-                        .headers()
-                        .map(|h| {
-                            h.iter()
-                                .map(|x| {
-                                    (
-                                        x.key.to_owned(),
-                                        String::from_utf8_lossy(x.value.unwrap_or_default()).into_owned(),
-                                    )
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    self.records.push(Read {
-                        partition: m.partition(),
-                        offset: m.offset(),
-                        key: String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned(),
-                        value: String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned(),
-                        headers,
-                    });
-                }
-                Some(Err(_)) | None => {}
+            if let Some(Ok(m)) = self.consumer.poll(Duration::from_millis(50)) {
+                let headers = m
+                    .headers()
+                    .map(|h| {
+                        h.iter()
+                            .map(|x| {
+                                (
+                                    x.key.to_owned(),
+                                    String::from_utf8_lossy(x.value.unwrap_or_default())
+                                        .into_owned(),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                self.records.push(Read {
+                    partition: m.partition(),
+                    offset: m.offset(),
+                    key: String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned(),
+                    value: String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned(),
+                    headers,
+                });
             }
         }
     }
 }
 
 pub fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }

@@ -2,5 +2,9 @@
 //! correct output is easy to state, and helpers that talk to the broker named
 //! by `ESCALATOR_KAFKA_BOOTSTRAP`.
 
+// Test support: failing loudly is the point here.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
 pub mod counting;
+pub mod embedded_sink;
 pub mod kafka;

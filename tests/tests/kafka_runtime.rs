@@ -2,6 +2,9 @@
 //! `make test` through scripts/kafka.sh). Every test uses its own topics,
 //! group and transactional ids, so they run in parallel.
 
+// Test support: failing loudly is the point here.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::{BTreeMap, HashMap};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -12,7 +15,7 @@ use escalator_runtime::kafka::{CommitVerdict, KafkaDriver};
 use escalator_runtime::{DeadLetterSettings, SystemClock};
 use escalator_tests::counting::Counting;
 use escalator_tests::kafka::{
-    bootstrap, create_topics, flush, now_ms, produce, producer, settings, unique, Read, Reader,
+    Read, Reader, bootstrap, create_topics, flush, now_ms, produce, producer, settings, unique,
 };
 use rand::Rng;
 
@@ -28,7 +31,12 @@ fn by_key(records: &[Read]) -> BTreeMap<String, Vec<String>> {
 /// The exact output of an uninterrupted run: `key:1` .. `key:n` per key.
 fn expected_counts(keys: &[String], per_key: usize) -> BTreeMap<String, Vec<String>> {
     keys.iter()
-        .map(|k| (k.clone(), (1..=per_key).map(|n| format!("{k}:{n}")).collect()))
+        .map(|k| {
+            (
+                k.clone(),
+                (1..=per_key).map(|n| format!("{k}:{n}")).collect(),
+            )
+        })
         .collect()
 }
 
@@ -81,7 +89,9 @@ fn sigkill(child: &mut Child) {
 }
 
 fn sigterm(child: &mut Child) -> Option<i32> {
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
     child.wait().ok().and_then(|s| s.code())
 }
 
@@ -177,7 +187,11 @@ fn sigkill_mid_batch_loses_and_duplicates_nothing() {
     let done = out.until(Duration::from_secs(120), |r| r.len() >= total);
     out.poll_for(Duration::from_secs(3));
     assert_eq!(sigterm(&mut child), Some(0), "SIGTERM drains and exits 0");
-    assert!(done, "only {} of {total} outputs arrived", out.records.len());
+    assert!(
+        done,
+        "only {} of {total} outputs arrived",
+        out.records.len()
+    );
     assert_eq!(out.records.len(), total, "duplicates in the output");
     assert_eq!(by_key(&out.records), expected_counts(&keys, per_key));
 }
@@ -199,7 +213,10 @@ fn state_follows_partitions_to_another_instance() {
     for _ in 0..5 {
         round(&p);
     }
-    assert!(out.until(Duration::from_secs(60), |r| r.len() >= 100), "first rounds");
+    assert!(
+        out.until(Duration::from_secs(60), |r| r.len() >= 100),
+        "first rounds"
+    );
 
     // A second instance joins: some partitions move to it with their state.
     let mut b = spawn_proc(&t, "move-b", 0);
@@ -207,7 +224,10 @@ fn state_follows_partitions_to_another_instance() {
     for _ in 0..5 {
         round(&p);
     }
-    assert!(out.until(Duration::from_secs(60), |r| r.len() >= 200), "rounds with two instances");
+    assert!(
+        out.until(Duration::from_secs(60), |r| r.len() >= 200),
+        "rounds with two instances"
+    );
 
     // The first leaves: everything moves to the second.
     assert_eq!(sigterm(&mut a), Some(0));
@@ -231,10 +251,17 @@ fn a_deadline_that_passes_while_down_fires_once_after_restart() {
     let due = now_ms() + 6_000;
     produce(&p, &t.input, "case-1", &format!("deadline:{due}"));
     // A deadline that fires while the service is up, for comparison.
-    produce(&p, &t.input, "case-2", &format!("deadline:{}", now_ms() + 2_000));
+    produce(
+        &p,
+        &t.input,
+        "case-2",
+        &format!("deadline:{}", now_ms() + 2_000),
+    );
     flush(&p);
     assert!(
-        out.until(Duration::from_secs(30), |r| r.iter().any(|x| x.value == "case-2:fired")),
+        out.until(Duration::from_secs(30), |r| r
+            .iter()
+            .any(|x| x.value == "case-2:fired")),
         "live deadline fired"
     );
     assert!(out.records.iter().any(|x| x.value == "case-1:armed"));
@@ -244,9 +271,16 @@ fn a_deadline_that_passes_while_down_fires_once_after_restart() {
         std::thread::sleep(Duration::from_millis(200));
     }
     let fired = |r: &[Read]| r.iter().filter(|x| x.value == "case-1:fired").count();
-    assert_eq!(fired(&out.records), 0, "nothing fires while the service is down");
+    assert_eq!(
+        fired(&out.records),
+        0,
+        "nothing fires while the service is down"
+    );
     child = spawn_proc(&t, "deadline-0", 0);
-    assert!(out.until(Duration::from_secs(60), |r| fired(r) >= 1), "fired after restart");
+    assert!(
+        out.until(Duration::from_secs(60), |r| fired(r) >= 1),
+        "fired after restart"
+    );
     // Restart once more: the fired deadline stays fired.
     sigkill(&mut child);
     child = spawn_proc(&t, "deadline-0", 0);
@@ -285,12 +319,27 @@ fn rejected_records_are_dead_lettered_with_headers_and_the_stream_goes_on() {
     assert_eq!(poison.header("escalator-dlq-topic"), Some(t.input.as_str()));
     assert_eq!(poison.header("escalator-dlq-partition"), Some("0"));
     assert_eq!(poison.header("escalator-dlq-offset"), Some("1"));
-    assert_eq!(poison.header("escalator-dlq-error-kind"), Some("poison_pill"));
+    assert_eq!(
+        poison.header("escalator-dlq-error-kind"),
+        Some("poison_pill")
+    );
     assert_eq!(poison.header("escalator-dlq-service"), Some("counting"));
     let unknown = &dlq.records[1];
     assert_eq!(unknown.header("escalator-dlq-offset"), Some("3"));
-    assert_eq!(unknown.header("escalator-dlq-error-kind"), Some("unknown_command"));
-    let message = unknown.header("escalator-dlq-error-message").unwrap_or_default();
-    assert!(message.contains("[REDACTED:email]") && !message.contains("jane@example.com"), "{message}");
-    assert!(!unknown.value.contains("jane@example.com"), "payload redacted: {}", unknown.value);
+    assert_eq!(
+        unknown.header("escalator-dlq-error-kind"),
+        Some("unknown_command")
+    );
+    let message = unknown
+        .header("escalator-dlq-error-message")
+        .unwrap_or_default();
+    assert!(
+        message.contains("[REDACTED:email]") && !message.contains("jane@example.com"),
+        "{message}"
+    );
+    assert!(
+        !unknown.value.contains("jane@example.com"),
+        "payload redacted: {}",
+        unknown.value
+    );
 }

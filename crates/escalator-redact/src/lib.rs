@@ -277,10 +277,14 @@ mod tests {
 
     #[test]
     fn card_numbers_need_a_valid_luhn_and_a_card_prefix() {
-        let (t, c) = only("card 4111 1111 1111 1111 failed, ts 1732915200000, order 4111111111111112");
+        let (t, c) =
+            only("card 4111 1111 1111 1111 failed, ts 1732915200000, order 4111111111111112");
         assert!(t.contains("[REDACTED:card_number]"));
         assert!(!t.contains("4111 1111 1111 1111"));
-        assert!(t.contains("1732915200000"), "epoch millis are not cards: {t}");
+        assert!(
+            t.contains("1732915200000"),
+            "epoch millis are not cards: {t}"
+        );
         assert!(t.contains("4111111111111112"), "Luhn-invalid stays: {t}");
         assert_eq!(c.get(Kind::CardNumber), 1);
     }
@@ -308,14 +312,19 @@ mod tests {
 
     #[test]
     fn phones_but_not_versions_dates_or_ips() {
-        let (t, _) = only("call +1 415 555 0134 or (212) 555-0199; v2.14.3 on 2024-03-10 at 10.0.12.7");
+        let (t, _) =
+            only("call +1 415 555 0134 or (212) 555-0199; v2.14.3 on 2024-03-10 at 10.0.12.7");
         assert!(!t.contains("555 0134") && !t.contains("555-0199"), "{t}");
-        assert!(t.contains("v2.14.3") && t.contains("2024-03-10") && t.contains("10.0.12.7"), "{t}");
+        assert!(
+            t.contains("v2.14.3") && t.contains("2024-03-10") && t.contains("10.0.12.7"),
+            "{t}"
+        );
     }
 
     #[test]
     fn private_key_blocks() {
-        let (t, c) = only("-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nabc\n-----END RSA PRIVATE KEY-----");
+        let (t, c) =
+            only("-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nabc\n-----END RSA PRIVATE KEY-----");
         assert_eq!(t, "[REDACTED:private_key]");
         assert_eq!(c.get(Kind::PrivateKey), 1);
     }

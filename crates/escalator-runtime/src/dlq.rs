@@ -46,7 +46,12 @@ impl Default for DeadLetterSettings {
 }
 
 /// Builds the dead letter for a refused record.
-pub fn dead_letter(settings: &DeadLetterSettings, service: &str, record: &Record<'_>, rejection: &Rejection) -> Output {
+pub fn dead_letter(
+    settings: &DeadLetterSettings,
+    service: &str,
+    record: &Record<'_>,
+    rejection: &Rejection,
+) -> Output {
     let value = match settings.payload {
         PayloadPolicy::Redacted => escalator_redact::redact_bytes(record.value).into_bytes(),
         PayloadPolicy::Original => record.value.to_vec(),
@@ -105,7 +110,9 @@ pub struct FailureBudget {
 }
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
-#[error("{failures} of the last {total} records were dead-lettered (limit {max_ratio}); stopping instead of dead-lettering everything")]
+#[error(
+    "{failures} of the last {total} records were dead-lettered (limit {max_ratio}); stopping instead of dead-lettering everything"
+)]
 pub struct BudgetExceeded {
     pub failures: usize,
     pub total: usize,
@@ -181,11 +188,17 @@ mod tests {
         };
         let rej = Rejection::new("malformed_json", "EOF while parsing near jane@example.com");
         let dl = dead_letter(&DeadLetterSettings::default(), "ingestor", &rec, &rej);
-        let h = |n: &str| crate::processor::header(&dl.headers, n).map(|v| String::from_utf8_lossy(v).into_owned());
+        let h = |n: &str| {
+            crate::processor::header(&dl.headers, n)
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+        };
         assert_eq!(h(headers::DLQ_TOPIC).as_deref(), Some("tickets.raw"));
         assert_eq!(h(headers::DLQ_PARTITION).as_deref(), Some("2"));
         assert_eq!(h(headers::DLQ_OFFSET).as_deref(), Some("41"));
-        assert_eq!(h(headers::DLQ_ERROR_KIND).as_deref(), Some("malformed_json"));
+        assert_eq!(
+            h(headers::DLQ_ERROR_KIND).as_deref(),
+            Some("malformed_json")
+        );
         let msg = h(headers::DLQ_ERROR_MESSAGE).unwrap_or_default();
         assert!(!msg.contains("jane@example.com") && msg.contains("[REDACTED:email]"));
         assert!(!String::from_utf8_lossy(&dl.value).contains("jane@example.com"));

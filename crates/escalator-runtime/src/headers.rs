@@ -32,7 +32,12 @@ impl TraceParent {
         let trace = parts.next()?;
         let span = parts.next()?;
         let flags = parts.next()?;
-        if version.len() != 2 || version == "ff" || trace.len() != 32 || span.len() != 16 || flags.len() != 2 {
+        if version.len() != 2
+            || version == "ff"
+            || trace.len() != 32
+            || span.len() != 16
+            || flags.len() != 2
+        {
             return None;
         }
         let mut trace_id = [0u8; 16];
@@ -120,8 +125,15 @@ mod tests {
         let child = tp.child();
         assert_eq!(child.trace_id, tp.trace_id);
         assert_ne!(child.span_id, tp.span_id);
-        assert!(child.encode().starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"));
-        assert!(TraceParent::parse(b"00-00000000000000000000000000000000-00f067aa0ba902b7-01").is_none());
+        assert!(
+            child
+                .encode()
+                .starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-")
+        );
+        assert!(
+            TraceParent::parse(b"00-00000000000000000000000000000000-00f067aa0ba902b7-01")
+                .is_none()
+        );
         assert!(TraceParent::parse(b"garbage").is_none());
     }
 }

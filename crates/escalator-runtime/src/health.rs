@@ -38,6 +38,8 @@ impl Health {
 
     /// Ready once started and no partition is being restored.
     pub fn is_ready(&self) -> bool {
-        self.is_live() && self.0.started.load(Ordering::SeqCst) && self.0.restoring.load(Ordering::SeqCst) == 0
+        self.is_live()
+            && self.0.started.load(Ordering::SeqCst)
+            && self.0.restoring.load(Ordering::SeqCst) == 0
     }
 }

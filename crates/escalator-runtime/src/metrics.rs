@@ -22,20 +22,80 @@ pub const REBALANCES: &str = "escalator_runtime_rebalances_total";
 pub const BUFFERED_RECORDS: &str = "escalator_runtime_buffered_records";
 
 pub fn describe() {
-    describe_counter!(RECORDS_CONSUMED, Unit::Count, "Input records handed to the processor, by topic.");
-    describe_counter!(RECORDS_PRODUCED, Unit::Count, "Output records written (committed or not), by topic.");
-    describe_counter!(DEAD_LETTERS, Unit::Count, "Records refused by the processor and dead-lettered, by error kind.");
-    describe_counter!(TRANSACTIONS, Unit::Count, "Transactions (or embedded commits) by outcome: committed or aborted.");
-    describe_histogram!(COMMIT_SECONDS, Unit::Seconds, "Time to commit one batch's transaction.");
+    describe_counter!(
+        RECORDS_CONSUMED,
+        Unit::Count,
+        "Input records handed to the processor, by topic."
+    );
+    describe_counter!(
+        RECORDS_PRODUCED,
+        Unit::Count,
+        "Output records written (committed or not), by topic."
+    );
+    describe_counter!(
+        DEAD_LETTERS,
+        Unit::Count,
+        "Records refused by the processor and dead-lettered, by error kind."
+    );
+    describe_counter!(
+        TRANSACTIONS,
+        Unit::Count,
+        "Transactions (or embedded commits) by outcome: committed or aborted."
+    );
+    describe_histogram!(
+        COMMIT_SECONDS,
+        Unit::Seconds,
+        "Time to commit one batch's transaction."
+    );
     describe_histogram!(BATCH_RECORDS, Unit::Count, "Input records per batch.");
-    describe_counter!(BACKPRESSURE, Unit::Count, "Times the producer queue was full and the driver waited for it to drain.");
-    describe_gauge!(TIMERS_PENDING, Unit::Count, "Deadlines armed across assigned partitions.");
-    describe_counter!(TIMERS_FIRED, Unit::Count, "Deadlines that came due and fired.");
-    describe_histogram!(TIMER_LATENESS, Unit::Seconds, "How long after its due time a deadline fired.");
-    describe_gauge!(STATE_KEYS, Unit::Count, "Keys held in state across assigned partitions.");
-    describe_counter!(RESTORED_RECORDS, Unit::Count, "Changelog records read while restoring state.");
-    describe_histogram!(RESTORE_SECONDS, Unit::Seconds, "Time to restore one partition's state from its changelog.");
-    describe_gauge!(ASSIGNED_PARTITIONS, Unit::Count, "Input partitions currently assigned to this instance.");
-    describe_counter!(REBALANCES, Unit::Count, "Rebalance events by kind: assigned, revoked, lost.");
-    describe_gauge!(BUFFERED_RECORDS, Unit::Count, "Records polled but not yet processed (bounded by the batch size).");
+    describe_counter!(
+        BACKPRESSURE,
+        Unit::Count,
+        "Times the producer queue was full and the driver waited for it to drain."
+    );
+    describe_gauge!(
+        TIMERS_PENDING,
+        Unit::Count,
+        "Deadlines armed across assigned partitions."
+    );
+    describe_counter!(
+        TIMERS_FIRED,
+        Unit::Count,
+        "Deadlines that came due and fired."
+    );
+    describe_histogram!(
+        TIMER_LATENESS,
+        Unit::Seconds,
+        "How long after its due time a deadline fired."
+    );
+    describe_gauge!(
+        STATE_KEYS,
+        Unit::Count,
+        "Keys held in state across assigned partitions."
+    );
+    describe_counter!(
+        RESTORED_RECORDS,
+        Unit::Count,
+        "Changelog records read while restoring state."
+    );
+    describe_histogram!(
+        RESTORE_SECONDS,
+        Unit::Seconds,
+        "Time to restore one partition's state from its changelog."
+    );
+    describe_gauge!(
+        ASSIGNED_PARTITIONS,
+        Unit::Count,
+        "Input partitions currently assigned to this instance."
+    );
+    describe_counter!(
+        REBALANCES,
+        Unit::Count,
+        "Rebalance events by kind: assigned, revoked, lost."
+    );
+    describe_gauge!(
+        BUFFERED_RECORDS,
+        Unit::Count,
+        "Records polled but not yet processed (bounded by the batch size)."
+    );
 }

@@ -29,7 +29,12 @@ impl Header {
 
 impl fmt::Debug for Header {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}={:?}", self.name, String::from_utf8_lossy(&self.value))
+        write!(
+            f,
+            "{}={:?}",
+            self.name,
+            String::from_utf8_lossy(&self.value)
+        )
     }
 }
 
@@ -71,7 +76,11 @@ pub struct Output {
 }
 
 impl Output {
-    pub fn new(topic: impl Into<String>, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) -> Self {
+    pub fn new(
+        topic: impl Into<String>,
+        key: impl Into<Vec<u8>>,
+        value: impl Into<Vec<u8>>,
+    ) -> Self {
         Output {
             topic: topic.into(),
             key: Some(key.into()),
@@ -187,7 +196,8 @@ pub trait Processor: Send + 'static {
     fn codec(&self) -> &dyn StateCodec<Self::State>;
 
     /// Handles one input record.
-    fn process(&self, ctx: &mut Ctx<'_, Self::State>, record: &Record<'_>) -> Result<(), Rejection>;
+    fn process(&self, ctx: &mut Ctx<'_, Self::State>, record: &Record<'_>)
+    -> Result<(), Rejection>;
 
     /// Handles a deadline that came due. The timer is already removed; set it
     /// again to repeat.

@@ -75,7 +75,10 @@ impl Timers {
         for layer in [&self.batch, &self.record] {
             for (key, due) in layer.iter() {
                 if let Some(due) = due {
-                    if *due <= now && self.get(key) == Some(*due) && !out.iter().any(|(k, _)| k == key) {
+                    if *due <= now
+                        && self.get(key) == Some(*due)
+                        && !out.iter().any(|(k, _)| k == key)
+                    {
                         out.push((key.clone(), *due));
                     }
                 }

@@ -45,7 +45,10 @@ pub fn ops_router(health: Health, metrics: Option<PrometheusHandle>) -> Router {
 async fn render_metrics(State(ops): State<Ops>) -> impl IntoResponse {
     let body = ops.metrics.as_ref().map(|h| h.render()).unwrap_or_default();
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         body,
     )
 }
@@ -75,7 +78,10 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let handle = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
+        if let Err(e) = axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
             tracing::error!(error = %e, "http server failed");
         }
     });

@@ -9,7 +9,7 @@ use escalator_runtime::kafka::{KafkaDriver, KafkaSettings};
 use escalator_runtime::{DeadLetterSettings, Processor, SystemClock};
 use serde::{Deserialize, Serialize};
 
-use crate::http::{ops_router, serve, HttpSettings};
+use crate::http::{HttpSettings, ops_router, serve};
 use crate::telemetry::TelemetrySettings;
 
 /// The settings every Kafka service has; services embed it with

@@ -12,5 +12,5 @@ pub mod settings;
 pub mod shutdown;
 pub mod telemetry;
 
-pub use kafka_service::{run_kafka_service, ServiceSettings};
-pub use settings::{load_settings, SettingsError};
+pub use kafka_service::{ServiceSettings, run_kafka_service};
+pub use settings::{SettingsError, load_settings};

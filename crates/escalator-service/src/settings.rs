@@ -18,11 +18,15 @@ pub enum SettingsError {
 }
 
 /// Loads settings of type `T` with `T::default()` underneath.
-pub fn load_settings<T>(file: Option<&Path>, env: &HashMap<String, String>) -> Result<T, SettingsError>
+pub fn load_settings<T>(
+    file: Option<&Path>,
+    env: &HashMap<String, String>,
+) -> Result<T, SettingsError>
 where
     T: DeserializeOwned + Serialize + Default,
 {
-    let defaults = Config::try_from(&T::default()).map_err(|e| SettingsError::Invalid(e.to_string()))?;
+    let defaults =
+        Config::try_from(&T::default()).map_err(|e| SettingsError::Invalid(e.to_string()))?;
     let mut builder = Config::builder().add_source(defaults);
     if let Some(path) = file {
         let text = std::fs::read_to_string(path).map_err(|e| SettingsError::File {
@@ -103,7 +107,10 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("escalator-settings-{}", std::process::id()));
         let _ = std::fs::create_dir_all(&dir);
         let path = dir.join("s.toml");
-        let _ = std::fs::write(&path, "name = \"from-file\"\n[kafka]\nbootstrap_servers = \"file:9092\"\n");
+        let _ = std::fs::write(
+            &path,
+            "name = \"from-file\"\n[kafka]\nbootstrap_servers = \"file:9092\"\n",
+        );
 
         let none: HashMap<String, String> = HashMap::new();
         let s: S = load_settings(None, &none).unwrap_or_default();
@@ -115,8 +122,14 @@ mod tests {
         assert_eq!(s.kafka.batch_max_records, 100);
 
         let env = HashMap::from([
-            ("ESCALATOR__KAFKA__BOOTSTRAP_SERVERS".to_string(), "env:9092".to_string()),
-            ("ESCALATOR__KAFKA__BATCH_MAX_RECORDS".to_string(), "7".to_string()),
+            (
+                "ESCALATOR__KAFKA__BOOTSTRAP_SERVERS".to_string(),
+                "env:9092".to_string(),
+            ),
+            (
+                "ESCALATOR__KAFKA__BATCH_MAX_RECORDS".to_string(),
+                "7".to_string(),
+            ),
             ("OTHER".to_string(), "x".to_string()),
         ]);
         let s: S = load_settings(Some(&path), &env).unwrap_or_default();
@@ -127,11 +140,14 @@ mod tests {
 
     #[test]
     fn errors_name_the_file() {
-        let dir = std::env::temp_dir().join(format!("escalator-settings-bad-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("escalator-settings-bad-{}", std::process::id()));
         let _ = std::fs::create_dir_all(&dir);
         let path = dir.join("bad.toml");
         let _ = std::fs::write(&path, "[kafka]\nbatch_max_records = \"many\"\n");
-        let err = load_settings::<S>(Some(&path), &HashMap::new()).err().map(|e| e.to_string());
+        let err = load_settings::<S>(Some(&path), &HashMap::new())
+            .err()
+            .map(|e| e.to_string());
         let err = err.unwrap_or_default();
         assert!(err.contains("bad.toml"), "{err}");
         assert!(err.contains("batch_max_records"), "{err}");

@@ -127,8 +127,8 @@ pub fn init_metrics(service: &str) -> anyhow::Result<PrometheusHandle> {
     let handle = PrometheusBuilder::new()
         .add_global_label("service", service)
         .set_buckets(&[
-            0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
-            300.0, 900.0, 3600.0, 14400.0, 86400.0,
+            0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            30.0, 60.0, 300.0, 900.0, 3600.0, 14400.0, 86400.0,
         ])?
         .install_recorder()?;
     Ok(handle)

@@ -5,7 +5,12 @@ use crate::task::{ChangelogEntry, Fired, RestoreError, Task};
 /// can hold processors with different state types.
 pub(crate) trait Node: Send {
     fn name(&self) -> &str;
-    fn process(&mut self, record: &Record<'_>, now: Millis, out: &mut Vec<Output>) -> Result<(), Rejection>;
+    fn process(
+        &mut self,
+        record: &Record<'_>,
+        now: Millis,
+        out: &mut Vec<Output>,
+    ) -> Result<(), Rejection>;
     fn fire_due(&mut self, now: Millis, limit: usize, out: &mut Vec<Output>) -> Vec<Fired>;
     fn next_due(&self) -> Option<Millis>;
     fn changelog(&self) -> Vec<ChangelogEntry>;
@@ -26,7 +31,12 @@ impl<P: Processor> Node for ProcNode<P> {
         self.processor.name()
     }
 
-    fn process(&mut self, record: &Record<'_>, now: Millis, out: &mut Vec<Output>) -> Result<(), Rejection> {
+    fn process(
+        &mut self,
+        record: &Record<'_>,
+        now: Millis,
+        out: &mut Vec<Output>,
+    ) -> Result<(), Rejection> {
         self.task.process(&self.processor, record, now, out)
     }
 

@@ -98,7 +98,8 @@ mod tests {
 
     #[test]
     fn outputs_round_trip() {
-        let o = Output::new("escalations.routed.database", "T-1", vec![0, 1, 2]).with_header("traceparent", "x");
+        let o = Output::new("escalations.routed.database", "T-1", vec![0, 1, 2])
+            .with_header("traceparent", "x");
         assert_eq!(decode_output(&encode_output(&o)), Some(o));
         let none = Output {
             topic: "t".into(),

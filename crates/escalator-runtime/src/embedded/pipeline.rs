@@ -5,9 +5,9 @@ use std::sync::Arc;
 use redb::{Database, ReadableDatabase, ReadableTable};
 
 use super::node::{Node, ProcNode};
-use super::persist::{decode_output, encode_output, state_key, META, OUTBOX, STATE};
+use super::persist::{META, OUTBOX, STATE, decode_output, encode_output, state_key};
 use crate::clock::Clock;
-use crate::dlq::{dead_letter, BudgetExceeded, DeadLetterSettings, FailureBudget};
+use crate::dlq::{BudgetExceeded, DeadLetterSettings, FailureBudget, dead_letter};
 use crate::headers::propagate_trace;
 use crate::metrics as m;
 use crate::processor::{Header, Millis, Output, Processor, Record};
@@ -63,7 +63,11 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// Opens (or creates) the pipeline's database in `dir`.
-    pub fn open(dir: &Path, dead_letters: DeadLetterSettings, clock: Arc<dyn Clock>) -> Result<Self, EmbeddedError> {
+    pub fn open(
+        dir: &Path,
+        dead_letters: DeadLetterSettings,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, EmbeddedError> {
         std::fs::create_dir_all(dir)?;
         let db = Database::create(dir.join("state.redb")).map_err(db_err)?;
         {
@@ -114,7 +118,11 @@ impl Pipeline {
     }
 
     /// Adds a processor consuming `inputs` and restores its state.
-    pub fn add<P: Processor>(&mut self, processor: P, inputs: &[&str]) -> Result<(), EmbeddedError> {
+    pub fn add<P: Processor>(
+        &mut self,
+        processor: P,
+        inputs: &[&str],
+    ) -> Result<(), EmbeddedError> {
         let name = processor.name().to_owned();
         if self.nodes.iter().any(|n| n.name() == name) {
             return Err(EmbeddedError::DuplicateNode(name));
@@ -128,15 +136,21 @@ impl Pipeline {
         let table = txn.open_table(STATE).map_err(db_err)?;
         for entry in table.range(prefix.as_slice()..).map_err(db_err)? {
             let (k, v) = entry.map_err(db_err)?;
-            let Some(key) = k.value().strip_prefix(prefix.as_slice()) else { break };
-            node.restore(key, Some(v.value())).map_err(|e| EmbeddedError::Restore {
-                node: name.clone(),
-                message: e.to_string(),
-            })?;
+            let Some(key) = k.value().strip_prefix(prefix.as_slice()) else {
+                break;
+            };
+            node.restore(key, Some(v.value()))
+                .map_err(|e| EmbeddedError::Restore {
+                    node: name.clone(),
+                    message: e.to_string(),
+                })?;
         }
         let index = self.nodes.len();
         for input in inputs {
-            self.routes.entry((*input).to_owned()).or_default().push(index);
+            self.routes
+                .entry((*input).to_owned())
+                .or_default()
+                .push(index);
         }
         self.nodes.push(Box::new(node));
         Ok(())
@@ -169,7 +183,8 @@ impl Pipeline {
         };
         self.cascade(VecDeque::from([first]), now, &mut sent)?;
         if let Some((name, position)) = source {
-            self.staged_positions.insert(name.to_owned(), position.to_vec());
+            self.staged_positions
+                .insert(name.to_owned(), position.to_vec());
         }
         Ok(sent)
     }
@@ -197,7 +212,12 @@ impl Pipeline {
                         headers: &[],
                         timestamp_ms: Some(f.timer.due_ms),
                     };
-                    outs.push(dead_letter(&self.dead_letters, self.nodes[i].name(), &record, rejection));
+                    outs.push(dead_letter(
+                        &self.dead_letters,
+                        self.nodes[i].name(),
+                        &record,
+                        rejection,
+                    ));
                     sent.dead_letters += 1;
                 }
             }
@@ -209,7 +229,12 @@ impl Pipeline {
         Ok(sent)
     }
 
-    fn cascade(&mut self, mut queue: VecDeque<Output>, now: Millis, sent: &mut Sent) -> Result<(), EmbeddedError> {
+    fn cascade(
+        &mut self,
+        mut queue: VecDeque<Output>,
+        now: Millis,
+        sent: &mut Sent,
+    ) -> Result<(), EmbeddedError> {
         let mut steps = 0usize;
         while let Some(item) = queue.pop_front() {
             steps += 1;
@@ -241,10 +266,16 @@ impl Pipeline {
                         queue.extend(outs);
                     }
                     Err(rejection) => {
-                        metrics::counter!(m::DEAD_LETTERS, "error_kind" => rejection.kind).increment(1);
+                        metrics::counter!(m::DEAD_LETTERS, "error_kind" => rejection.kind)
+                            .increment(1);
                         tracing::warn!(topic = %item.topic, offset, error_kind = rejection.kind, "record dead-lettered");
                         sent.dead_letters += 1;
-                        let letter = dead_letter(&self.dead_letters, self.nodes[index].name(), &record, &rejection);
+                        let letter = dead_letter(
+                            &self.dead_letters,
+                            self.nodes[index].name(),
+                            &record,
+                            &rejection,
+                        );
                         self.budget.record(true)?;
                         queue.push_back(letter);
                     }
@@ -256,7 +287,10 @@ impl Pipeline {
 
     fn next_offset(&mut self, topic: &str) -> i64 {
         let committed = self.offsets.get(topic).copied().unwrap_or(0);
-        let next = self.staged_offsets.entry(topic.to_owned()).or_insert(committed);
+        let next = self
+            .staged_offsets
+            .entry(topic.to_owned())
+            .or_insert(committed);
         let offset = *next;
         *next += 1;
         offset
@@ -292,14 +326,20 @@ impl Pipeline {
             let mut seq = self.outbox_seq;
             for out in self.staged_outbox.drain(..) {
                 seq += 1;
-                outbox.insert(seq, encode_output(&out).as_slice()).map_err(db_err)?;
+                outbox
+                    .insert(seq, encode_output(&out).as_slice())
+                    .map_err(db_err)?;
                 committed.push((seq, out));
             }
             let mut meta = txn.open_table(META).map_err(db_err)?;
-            meta.insert("outbox_seq", seq.to_le_bytes().as_slice()).map_err(db_err)?;
+            meta.insert("outbox_seq", seq.to_le_bytes().as_slice())
+                .map_err(db_err)?;
             for (topic, next) in &self.staged_offsets {
-                meta.insert(format!("offset/{topic}").as_str(), next.to_le_bytes().as_slice())
-                    .map_err(db_err)?;
+                meta.insert(
+                    format!("offset/{topic}").as_str(),
+                    next.to_le_bytes().as_slice(),
+                )
+                .map_err(db_err)?;
             }
             for (source, position) in &self.staged_positions {
                 meta.insert(format!("source/{source}").as_str(), position.as_slice())
@@ -337,7 +377,11 @@ impl Pipeline {
 
     /// Committed outputs with a sequence number above `after`, oldest first,
     /// at most `limit`: what a sink has not acknowledged yet.
-    pub fn outbox_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Output)>, EmbeddedError> {
+    pub fn outbox_after(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, Output)>, EmbeddedError> {
         let txn = self.db.begin_read().map_err(db_err)?;
         let table = txn.open_table(OUTBOX).map_err(db_err)?;
         let mut out = Vec::new();

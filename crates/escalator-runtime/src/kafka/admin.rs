@@ -37,7 +37,8 @@ impl TopicSpec {
     }
 
     pub fn compacted(mut self) -> Self {
-        self.config.push(("cleanup.policy".into(), "compact".into()));
+        self.config
+            .push(("cleanup.policy".into(), "compact".into()));
         self
     }
 }
@@ -54,7 +55,11 @@ pub fn ensure_topics(settings: &KafkaSettings, specs: &[TopicSpec]) -> Result<()
     let new: Vec<NewTopic<'_>> = specs
         .iter()
         .map(|s| {
-            let mut t = NewTopic::new(&s.name, s.partitions, TopicReplication::Fixed(s.replication));
+            let mut t = NewTopic::new(
+                &s.name,
+                s.partitions,
+                TopicReplication::Fixed(s.replication),
+            );
             for (k, v) in &s.config {
                 t = t.set(k, v);
             }

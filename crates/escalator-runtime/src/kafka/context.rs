@@ -12,7 +12,10 @@ use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
 #[derive(Debug)]
 pub(crate) enum RebalanceEvent {
     Assigned(Vec<(String, i32)>),
-    Revoked { partitions: Vec<(String, i32)>, lost: bool },
+    Revoked {
+        partitions: Vec<(String, i32)>,
+        lost: bool,
+    },
 }
 
 #[derive(Default, Clone)]

@@ -31,12 +31,12 @@ type BaseProducer = ThreadedProducer<DefaultProducerContext>;
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 
-use super::admin::{changelog_topic, ensure_topics, partition_count, TopicSpec};
+use super::admin::{TopicSpec, changelog_topic, ensure_topics, partition_count};
 use super::context::{DriverContext, RebalanceEvent};
 use super::restore::restore_partition;
 use super::settings::KafkaSettings;
 use crate::clock::Clock;
-use crate::dlq::{dead_letter, BudgetExceeded, DeadLetterSettings, FailureBudget};
+use crate::dlq::{BudgetExceeded, DeadLetterSettings, FailureBudget, dead_letter};
 use crate::headers::propagate_trace;
 use crate::health::Health;
 use crate::metrics as m;
@@ -136,7 +136,9 @@ fn classify(e: &KafkaError) -> TxnFailure {
 
 fn is_retriable(e: &KafkaError) -> bool {
     match e {
-        KafkaError::Transaction(re) => re.is_retriable() && !re.txn_requires_abort() && !re.is_fatal(),
+        KafkaError::Transaction(re) => {
+            re.is_retriable() && !re.txn_requires_abort() && !re.is_fatal()
+        }
         _ => false,
     }
 }
@@ -173,7 +175,10 @@ impl<P: Processor> KafkaDriver<P> {
 
     /// A hook asked before each commit; returning Abort aborts the
     /// transaction. For fault-injection tests.
-    pub fn with_commit_hook(mut self, hook: impl FnMut(&BatchSummary) -> CommitVerdict + Send + 'static) -> Self {
+    pub fn with_commit_hook(
+        mut self,
+        hook: impl FnMut(&BatchSummary) -> CommitVerdict + Send + 'static,
+    ) -> Self {
         self.commit_hook = Some(Box::new(hook));
         self
     }
@@ -244,7 +249,15 @@ impl<P: Processor> KafkaDriver<P> {
                 continue;
             }
             sequence += 1;
-            self.run_batch(&consumer, &producer, &mut partitions, &mut budget, &buffer, now, sequence)?;
+            self.run_batch(
+                &consumer,
+                &producer,
+                &mut partitions,
+                &mut budget,
+                &buffer,
+                now,
+                sequence,
+            )?;
             buffer.clear();
             metrics::gauge!(m::BUFFERED_RECORDS).set(0.0);
             self.update_gauges(&partitions);
@@ -275,7 +288,11 @@ impl<P: Processor> KafkaDriver<P> {
     /// gives partition `p` of every co-partitioned input to the same member,
     /// at the cost of eager (stop-the-world) rebalances.
     fn assignment_strategy(&self) -> &'static str {
-        if self.inputs.len() > 1 { "range" } else { "cooperative-sticky" }
+        if self.inputs.len() > 1 {
+            "range"
+        } else {
+            "cooperative-sticky"
+        }
     }
 
     fn ensure_changelogs(&self, consumer: &BaseConsumer<DriverContext>) -> Result<(), DriverError> {
@@ -283,7 +300,9 @@ impl<P: Processor> KafkaDriver<P> {
         for input in &self.inputs {
             let n = partition_count(consumer, input)
                 .map_err(DriverError::Client)?
-                .ok_or_else(|| DriverError::Config(format!("input topic {input} does not exist")))?;
+                .ok_or_else(|| {
+                    DriverError::Config(format!("input topic {input} does not exist"))
+                })?;
             if let Some((first, c)) = &count {
                 if *c != n {
                     return Err(DriverError::Config(format!(
@@ -293,7 +312,9 @@ impl<P: Processor> KafkaDriver<P> {
             }
             count.get_or_insert((input.clone(), n));
         }
-        let Some((input, n)) = count else { return Ok(()) };
+        let Some((input, n)) = count else {
+            return Ok(());
+        };
         let changelog = changelog_topic(&self.settings.group_id);
         match partition_count(consumer, &changelog).map_err(DriverError::Client)? {
             Some(c) if c != n => Err(DriverError::Config(format!(
@@ -379,7 +400,10 @@ impl<P: Processor> KafkaDriver<P> {
             };
             let Some(event) = event else { return Ok(()) };
             match event {
-                RebalanceEvent::Revoked { partitions: revoked, lost } => {
+                RebalanceEvent::Revoked {
+                    partitions: revoked,
+                    lost,
+                } => {
                     let kind = if lost { "lost" } else { "revoked" };
                     metrics::counter!(m::REBALANCES, "kind" => kind).increment(1);
                     tracing::info!(partitions = ?revoked, lost, "partitions revoked");
@@ -408,7 +432,8 @@ impl<P: Processor> KafkaDriver<P> {
         partitions: &mut Partitions<P::State>,
         assigned: Vec<Tp>,
     ) -> Result<(), DriverError> {
-        let numbers: std::collections::BTreeSet<i32> = assigned.into_iter().map(|(_, p)| p).collect();
+        let numbers: std::collections::BTreeSet<i32> =
+            assigned.into_iter().map(|(_, p)| p).collect();
         for partition in numbers {
             if partitions.contains_key(&partition) {
                 continue;
@@ -428,8 +453,12 @@ impl<P: Processor> KafkaDriver<P> {
             metrics::counter!(m::RESTORED_RECORDS).increment(n);
             metrics::histogram!(m::RESTORE_SECONDS).record(started.elapsed().as_secs_f64());
             tracing::info!(
-                partition, records = n, keys = task.state_len(), timers = task.timers_len(),
-                elapsed_ms = started.elapsed().as_millis() as u64, "partition restored"
+                partition,
+                records = n,
+                keys = task.state_len(),
+                timers = task.timers_len(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "partition restored"
             );
             partitions.insert(partition, Partition { task, changelog });
         }
@@ -452,7 +481,9 @@ impl<P: Processor> KafkaDriver<P> {
         if let Err(e) = producer.begin_transaction() {
             return match classify(&e) {
                 TxnFailure::Fatal(msg) => Err(DriverError::Fatal(msg)),
-                TxnFailure::Abort(msg) => Err(DriverError::Client(format!("begin_transaction: {msg}"))),
+                TxnFailure::Abort(msg) => {
+                    Err(DriverError::Client(format!("begin_transaction: {msg}")))
+                }
             };
         }
         let mut summary = BatchSummary {
@@ -512,7 +543,9 @@ impl<P: Processor> KafkaDriver<P> {
         let mut outputs: Vec<Output> = Vec::new();
         for msg in buffer {
             let tp = (msg.topic().to_owned(), msg.partition());
-            let Some(part) = partitions.get_mut(&msg.partition()) else { continue };
+            let Some(part) = partitions.get_mut(&msg.partition()) else {
+                continue;
+            };
             let headers = convert_headers(msg.headers());
             let record = Record {
                 topic: msg.topic(),
@@ -525,10 +558,15 @@ impl<P: Processor> KafkaDriver<P> {
             };
             outputs.clear();
             metrics::counter!(m::RECORDS_CONSUMED, "topic" => tp.0.clone()).increment(1);
-            match part.task.process(&self.processor, &record, now, &mut outputs) {
+            match part
+                .task
+                .process(&self.processor, &record, now, &mut outputs)
+            {
                 Ok(()) => {
                     propagate_trace(&headers, &mut outputs);
-                    budget.record(false).map_err(|e| StageError::Stop(e.into()))?;
+                    budget
+                        .record(false)
+                        .map_err(|e| StageError::Stop(e.into()))?;
                 }
                 Err(rejection) => {
                     metrics::counter!(m::DEAD_LETTERS, "error_kind" => rejection.kind).increment(1);
@@ -538,11 +576,20 @@ impl<P: Processor> KafkaDriver<P> {
                     );
                     outputs.push(dead_letter(&self.dead_letters, &name, &record, &rejection));
                     summary.dead_letters += 1;
-                    budget.record(true).map_err(|e| StageError::Stop(e.into()))?;
+                    budget
+                        .record(true)
+                        .map_err(|e| StageError::Stop(e.into()))?;
                 }
             }
             for out in &outputs {
-                self.produce(producer, &out.topic, None, out.key.as_deref(), Some(&out.value), &out.headers)?;
+                self.produce(
+                    producer,
+                    &out.topic,
+                    None,
+                    out.key.as_deref(),
+                    Some(&out.value),
+                    &out.headers,
+                )?;
             }
             summary.outputs += outputs.len();
             first_offsets.entry(tp.clone()).or_insert(msg.offset());
@@ -552,9 +599,12 @@ impl<P: Processor> KafkaDriver<P> {
         // Deadlines that came due, across every assigned partition.
         for (partition, part) in partitions.iter_mut() {
             outputs.clear();
-            let fired = part
-                .task
-                .fire_due(&self.processor, now, self.settings.timer_fire_limit, &mut outputs);
+            let fired = part.task.fire_due(
+                &self.processor,
+                now,
+                self.settings.timer_fire_limit,
+                &mut outputs,
+            );
             for f in &fired {
                 metrics::counter!(m::TIMERS_FIRED).increment(1);
                 metrics::histogram!(m::TIMER_LATENESS).record(f.late_ms as f64 / 1000.0);
@@ -578,7 +628,14 @@ impl<P: Processor> KafkaDriver<P> {
                 propagate_trace(&[], &mut outputs);
             }
             for out in &outputs {
-                self.produce(producer, &out.topic, None, out.key.as_deref(), Some(&out.value), &out.headers)?;
+                self.produce(
+                    producer,
+                    &out.topic,
+                    None,
+                    out.key.as_deref(),
+                    Some(&out.value),
+                    &out.headers,
+                )?;
             }
             summary.outputs += outputs.len();
         }
@@ -589,7 +646,14 @@ impl<P: Processor> KafkaDriver<P> {
                 continue;
             }
             for (key, value) in part.task.changelog(&self.processor) {
-                self.produce(producer, &part.changelog, Some(*partition), Some(&key), value.as_deref(), &[])?;
+                self.produce(
+                    producer,
+                    &part.changelog,
+                    Some(*partition),
+                    Some(&key),
+                    value.as_deref(),
+                    &[],
+                )?;
             }
         }
         Ok(())
@@ -608,7 +672,10 @@ impl<P: Processor> KafkaDriver<P> {
         if !next_offsets.is_empty() {
             let mut tpl = TopicPartitionList::new();
             for ((topic, partition), offset) in next_offsets {
-                if tpl.add_partition_offset(topic, *partition, Offset::Offset(*offset)).is_err() {
+                if tpl
+                    .add_partition_offset(topic, *partition, Offset::Offset(*offset))
+                    .is_err()
+                {
                     return Ok(false);
                 }
             }
@@ -623,7 +690,9 @@ impl<P: Processor> KafkaDriver<P> {
                     Err(e) if is_retriable(&e) && attempts < 5 => attempts += 1,
                     Err(e) => {
                         return match classify(&e) {
-                            TxnFailure::Fatal(msg) => Err(StageError::Fatal(DriverError::Fatal(msg))),
+                            TxnFailure::Fatal(msg) => {
+                                Err(StageError::Fatal(DriverError::Fatal(msg)))
+                            }
                             TxnFailure::Abort(msg) => {
                                 tracing::warn!(error = %msg, "send_offsets_to_transaction failed: aborting batch");
                                 Ok(false)
@@ -686,7 +755,12 @@ impl<P: Processor> KafkaDriver<P> {
             if !partitions.contains_key(partition) {
                 continue;
             }
-            if let Err(e) = consumer.seek(topic, *partition, Offset::Offset(*offset), Duration::from_secs(10)) {
+            if let Err(e) = consumer.seek(
+                topic,
+                *partition,
+                Offset::Offset(*offset),
+                Duration::from_secs(10),
+            ) {
                 tracing::warn!(topic = %topic, partition, error = %e, "seek after abort failed");
             }
         }
@@ -725,7 +799,8 @@ impl<P: Processor> KafkaDriver<P> {
             }
             match producer.send(record) {
                 Ok(()) => {
-                    metrics::counter!(m::RECORDS_PRODUCED, "topic" => topic.to_owned()).increment(1);
+                    metrics::counter!(m::RECORDS_PRODUCED, "topic" => topic.to_owned())
+                        .increment(1);
                     return Ok(());
                 }
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
@@ -736,9 +811,9 @@ impl<P: Processor> KafkaDriver<P> {
                 Err((e, _)) => {
                     return match classify(&e) {
                         TxnFailure::Fatal(msg) => Err(StageError::Fatal(DriverError::Fatal(msg))),
-                        TxnFailure::Abort(msg) => Err(StageError::Stop(DriverError::Client(format!(
-                            "produce to {topic}: {msg}"
-                        )))),
+                        TxnFailure::Abort(msg) => Err(StageError::Stop(DriverError::Client(
+                            format!("produce to {topic}: {msg}"),
+                        ))),
                     };
                 }
             }
@@ -762,7 +837,9 @@ enum StageError {
 }
 
 fn convert_headers(headers: Option<&OwnedHeaders>) -> Vec<Header> {
-    let Some(headers) = headers else { return Vec::new() };
+    let Some(headers) = headers else {
+        return Vec::new();
+    };
     headers
         .iter()
         .map(|h| Header::new(h.key, h.value.unwrap_or_default()))

@@ -12,6 +12,6 @@ mod driver;
 mod restore;
 mod settings;
 
-pub use admin::{changelog_topic, ensure_topics, TopicSpec};
+pub use admin::{TopicSpec, changelog_topic, ensure_topics};
 pub use driver::{BatchSummary, CommitVerdict, DriverError, KafkaDriver};
 pub use settings::{KafkaSettings, SecuritySettings};

@@ -31,12 +31,16 @@ pub(crate) fn restore_partition<P: Processor>(
     let mut tpl = TopicPartitionList::new();
     tpl.add_partition_offset(changelog, partition, Offset::Beginning)
         .map_err(|e| e.to_string())?;
-    consumer.assign(&tpl).map_err(|e| format!("assign changelog: {e}"))?;
+    consumer
+        .assign(&tpl)
+        .map_err(|e| format!("assign changelog: {e}"))?;
     let deadline = Instant::now() + timeout;
     let mut applied = 0u64;
     let result = loop {
         if Instant::now() > deadline {
-            break Err(format!("restore of {changelog}/{partition} timed out at {applied} records"));
+            break Err(format!(
+                "restore of {changelog}/{partition} timed out at {applied} records"
+            ));
         }
         match consumer.poll(Duration::from_millis(200)) {
             Some(Ok(msg)) => {
@@ -56,9 +60,8 @@ pub(crate) fn restore_partition<P: Processor>(
                 // Control records (commit markers) end the log without a
                 // message; the position tells us we are past them.
                 if let Ok(pos) = consumer.position() {
-                    if let Some(Offset::Offset(o)) = pos
-                        .find_partition(changelog, partition)
-                        .map(|e| e.offset())
+                    if let Some(Offset::Offset(o)) =
+                        pos.find_partition(changelog, partition).map(|e| e.offset())
                     {
                         if o >= high {
                             break Ok(applied);

@@ -63,7 +63,11 @@ fn default_instance_id() -> String {
     std::env::var("HOSTNAME")
         .ok()
         .filter(|h| !h.is_empty())
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|h| h.trim().to_owned()))
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+        })
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "instance-0".into())
 }
@@ -86,7 +90,10 @@ impl KafkaSettings {
     fn common(&self) -> Result<ClientConfig, String> {
         let mut c = ClientConfig::new();
         c.set("bootstrap.servers", &self.bootstrap_servers);
-        c.set("client.id", format!("{}-{}", self.group_id, self.instance_id));
+        c.set(
+            "client.id",
+            format!("{}-{}", self.group_id, self.instance_id),
+        );
         let s = &self.security;
         if !s.protocol.is_empty() {
             c.set("security.protocol", &s.protocol);
@@ -95,8 +102,12 @@ impl KafkaSettings {
             c.set("sasl.mechanisms", &s.sasl_mechanism);
             c.set("sasl.username", &s.sasl_username);
             let password = if !s.sasl_password_file.is_empty() {
-                Secret::from_file(std::path::Path::new(&s.sasl_password_file))
-                    .map_err(|e| format!("cannot read sasl_password_file {}: {e}", s.sasl_password_file))?
+                Secret::from_file(std::path::Path::new(&s.sasl_password_file)).map_err(|e| {
+                    format!(
+                        "cannot read sasl_password_file {}: {e}",
+                        s.sasl_password_file
+                    )
+                })?
             } else {
                 s.sasl_password.clone()
             };
@@ -107,7 +118,10 @@ impl KafkaSettings {
         }
         for (k, v) in &self.librdkafka {
             if k == "enable.ssl.certificate.verification" && v == "false" {
-                return Err("certificate verification cannot be switched off through librdkafka overrides".into());
+                return Err(
+                    "certificate verification cannot be switched off through librdkafka overrides"
+                        .into(),
+                );
             }
             c.set(k, v);
         }
@@ -123,9 +137,18 @@ impl KafkaSettings {
             .set("auto.offset.reset", "earliest")
             .set("partition.assignment.strategy", assignment_strategy)
             .set("session.timeout.ms", self.session_timeout_ms.to_string())
-            .set("heartbeat.interval.ms", (self.session_timeout_ms / 4).max(100).to_string())
-            .set("max.poll.interval.ms", self.max_poll_interval_ms.to_string())
-            .set("queued.max.messages.kbytes", self.consumer_queue_max_kbytes.to_string());
+            .set(
+                "heartbeat.interval.ms",
+                (self.session_timeout_ms / 4).max(100).to_string(),
+            )
+            .set(
+                "max.poll.interval.ms",
+                self.max_poll_interval_ms.to_string(),
+            )
+            .set(
+                "queued.max.messages.kbytes",
+                self.consumer_queue_max_kbytes.to_string(),
+            );
         Ok(c)
     }
 
@@ -133,12 +156,18 @@ impl KafkaSettings {
         let mut c = self.common()?;
         c.set("transactional.id", self.transactional_id())
             .set("enable.idempotence", "true")
-            .set("transaction.timeout.ms", self.transaction_timeout_ms.to_string())
+            .set(
+                "transaction.timeout.ms",
+                self.transaction_timeout_ms.to_string(),
+            )
             .set("linger.ms", "5")
             // Same partitioner as the Java clients, so keys land where
             // producers in other languages put them.
             .set("partitioner", "murmur2_random")
-            .set("queue.buffering.max.messages", self.producer_queue_max_messages.to_string());
+            .set(
+                "queue.buffering.max.messages",
+                self.producer_queue_max_messages.to_string(),
+            );
         Ok(c)
     }
 
