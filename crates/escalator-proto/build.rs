@@ -16,8 +16,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("cargo:rerun-if-changed={}", f.display());
     }
     let descriptors = protox::compile(&files, [&root])?;
+    let descriptor_bytes = prost::Message::encode_to_vec(&descriptors);
     prost_build::Config::new()
         .enable_type_names()
         .compile_fds(descriptors)?;
+    // serde impls following the proto3 JSON mapping, for the CLI and tools.
+    pbjson_build::Builder::new()
+        .register_descriptors(&descriptor_bytes)?
+        .build(&[".escalator"])?;
     Ok(())
 }

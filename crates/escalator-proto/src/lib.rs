@@ -6,6 +6,7 @@
 
 pub mod v1 {
     include!(concat!(env!("OUT_DIR"), "/escalator.v1.rs"));
+    include!(concat!(env!("OUT_DIR"), "/escalator.v1.serde.rs"));
 }
 
 /// The value of the `escalator-schema` header on every record.
@@ -30,7 +31,12 @@ mod tests {
             ..Default::default()
         };
         let bytes = ev.encode_to_vec();
-        assert_eq!(TicketEvent::decode(bytes.as_slice()).ok(), Some(ev));
+        assert_eq!(
+            TicketEvent::decode(bytes.as_slice()).ok().as_ref(),
+            Some(&ev)
+        );
+        let json = serde_json::to_string(&ev).unwrap_or_default();
+        assert!(json.contains("\"ticketId\":\"ZD-1042\""), "{json}");
         assert_eq!(
             super::content_type::<TicketEvent>(),
             "application/x-protobuf; messageType=escalator.v1.TicketEvent"

@@ -24,13 +24,16 @@ pub struct ServiceSettings {
 }
 
 /// Runs `processor` over `inputs` until SIGTERM or a fatal error.
-/// `extra` routes (webhooks, queries) are served next to the ops endpoints.
+/// `extra` routes (webhooks, queries) are served next to the ops endpoints;
+/// `describe_metrics` declares the service's own metrics once the recorder
+/// is installed.
 pub fn run_kafka_service<P: Processor>(
     name: &str,
     settings: ServiceSettings,
     processor: P,
     inputs: Vec<String>,
     extra: Router,
+    describe_metrics: fn(),
 ) -> i32 {
     let _guard = match crate::telemetry::init_tracing(name, &settings.telemetry) {
         Ok(g) => g,
@@ -46,6 +49,7 @@ pub fn run_kafka_service<P: Processor>(
             None
         }
     };
+    describe_metrics();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()

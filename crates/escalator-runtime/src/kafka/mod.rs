@@ -9,9 +9,11 @@
 mod admin;
 mod context;
 mod driver;
+mod publisher;
 mod restore;
 mod settings;
 
 pub use admin::{TopicSpec, changelog_topic, ensure_topics};
 pub use driver::{BatchSummary, CommitVerdict, DriverError, KafkaDriver};
+pub use publisher::Publisher;
 pub use settings::{KafkaSettings, SecuritySettings};

@@ -1,0 +1,30 @@
+//! `escalator`: the command line. Each subcommand lives in its own module.
+
+mod normalize;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "escalator",
+    version,
+    about = "Tier-2 escalation for support teams"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the TicketEvents a raw payload becomes, as JSON lines.
+    Normalize(normalize::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Normalize(args) => normalize::run(&args),
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,62 @@
+//! The ingestor's metrics. Labels: source (a fixed set), event kind (the
+//! contract's kinds), error kind (the fixed `ErrorKind` names), webhook
+//! outcome (a fixed set).
+
+use escalator_proto::v1::{TicketEvent, ticket_event::Kind};
+use metrics::{Unit, describe_counter, describe_histogram};
+
+pub const CONSUMED: &str = "escalator_ingestor_records_consumed_total";
+pub const NORMALIZED: &str = "escalator_ingestor_events_normalized_total";
+pub const REJECTED: &str = "escalator_ingestor_records_rejected_total";
+pub const DUPLICATES: &str = "escalator_ingestor_duplicate_events_total";
+pub const WEBHOOK_REQUESTS: &str = "escalator_ingestor_webhook_requests_total";
+pub const WEBHOOK_SECONDS: &str = "escalator_ingestor_webhook_duration_seconds";
+
+pub fn describe() {
+    describe_counter!(CONSUMED, Unit::Count, "Raw records consumed, by source.");
+    describe_counter!(
+        NORMALIZED,
+        Unit::Count,
+        "TicketEvents produced, by source and event kind."
+    );
+    describe_counter!(
+        REJECTED,
+        Unit::Count,
+        "Raw records dead-lettered, by source and error kind."
+    );
+    describe_counter!(
+        DUPLICATES,
+        Unit::Count,
+        "Redelivered events dropped by deduplication, by source."
+    );
+    describe_counter!(
+        WEBHOOK_REQUESTS,
+        Unit::Count,
+        "Webhook requests, by source and outcome."
+    );
+    describe_histogram!(
+        WEBHOOK_SECONDS,
+        Unit::Seconds,
+        "Webhook request handling time, including the broker write."
+    );
+}
+
+pub fn kind_label(ev: &TicketEvent) -> &'static str {
+    match &ev.kind {
+        Some(Kind::Created(_)) => "created",
+        Some(Kind::FieldsUpdated(_)) => "fields_updated",
+        Some(Kind::CommentAdded(_)) => "comment_added",
+        Some(Kind::AttachmentAdded(_)) => "attachment_added",
+        Some(Kind::StatusChanged(_)) => "status_changed",
+        Some(Kind::Assigned(_)) => "assigned",
+        Some(Kind::PriorityChanged(_)) => "priority_changed",
+        Some(Kind::TagsChanged(_)) => "tags_changed",
+        Some(Kind::CustomerReplied(_)) => "customer_replied",
+        Some(Kind::SpecialistAccepted(_)) => "specialist_accepted",
+        Some(Kind::DomainReassigned(_)) => "domain_reassigned",
+        Some(Kind::SentBackToL1(_)) => "sent_back_to_l1",
+        Some(Kind::Resolved(_)) => "resolved",
+        Some(Kind::Reopened(_)) => "reopened",
+        None => "none",
+    }
+}
