@@ -12,7 +12,7 @@ pub fn html_to_text(html: &str) -> String {
     let mut rest = html;
     let mut pre = 0usize;
     let mut skip_until: Option<&'static str> = None;
-    while let Some(lt) = rest.find('<') {
+    while let Some(lt) = find_tag_start(rest) {
         let (text, tail) = rest.split_at(lt);
         if skip_until.is_none() {
             push_text(&mut out, text, pre > 0);
@@ -66,6 +66,20 @@ pub fn html_to_text(html: &str) -> String {
         push_text(&mut out, rest, pre > 0);
     }
     tidy(&out)
+}
+
+/// A '<' opens a tag only when a letter, '/' or '!' follows; "a < b" is text.
+fn find_tag_start(s: &str) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = s[from..].find('<') {
+        let at = from + i;
+        match bytes.get(at + 1) {
+            Some(b) if b.is_ascii_alphabetic() || *b == b'/' || *b == b'!' => return Some(at),
+            _ => from = at + 1,
+        }
+    }
+    None
 }
 
 fn newline(out: &mut String) {
