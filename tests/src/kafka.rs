@@ -187,3 +187,37 @@ pub fn now_ms() -> i64 {
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
+
+/// Reads raw values (bytes) of a topic from the beginning, read_committed.
+pub struct RawReader {
+    consumer: BaseConsumer,
+}
+
+impl RawReader {
+    pub fn new(topic: &str) -> RawReader {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", bootstrap())
+            .set("group.id", unique("raw-reader"))
+            .set("enable.auto.commit", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("isolation.level", "read_committed")
+            .create()
+            .unwrap_or_else(|e| panic!("reader: {e}"));
+        consumer
+            .subscribe(&[topic])
+            .unwrap_or_else(|e| panic!("subscribe: {e}"));
+        RawReader { consumer }
+    }
+
+    /// Reads up to `n` values within `timeout`, in the order received.
+    pub fn read(&mut self, n: usize, timeout: Duration) -> Vec<Vec<u8>> {
+        let end = Instant::now() + timeout;
+        let mut out = Vec::new();
+        while out.len() < n && Instant::now() < end {
+            if let Some(Ok(m)) = self.consumer.poll(Duration::from_millis(100)) {
+                out.push(m.payload().unwrap_or_default().to_vec());
+            }
+        }
+        out
+    }
+}

@@ -7,4 +7,5 @@
 
 pub mod counting;
 pub mod embedded_sink;
+pub mod http;
 pub mod kafka;

@@ -229,10 +229,10 @@ fn walk_adf(node: &Value, out: &mut String, depth: usize) {
             newline(out);
             out.push_str("- ");
         }
-        "paragraph" | "heading" | "codeBlock" | "blockquote" | "panel" | "rule" | "tableRow" => {
-            if !out.ends_with("- ") {
-                newline(out);
-            }
+        "paragraph" | "heading" | "codeBlock" | "blockquote" | "panel" | "rule" | "tableRow"
+            if !out.ends_with("- ") =>
+        {
+            newline(out)
         }
         _ => {}
     }

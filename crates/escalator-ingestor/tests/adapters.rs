@@ -6,27 +6,36 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use escalator_ingestor::IngestorSettings;
 use escalator_ingestor::adapters::{self, Context, Source};
 use escalator_ingestor::error::ErrorKind;
-use escalator_ingestor::IngestorSettings;
 use escalator_proto::v1::ticket_event::Kind;
 use escalator_proto::v1::*;
 
-/// 2025-03-15T00:00:00Z: after every fixture's time.
-const NOW: i64 = 1_742_000_000_000;
+/// 2026-11-30T00:53:20Z: after every fixture and example.
+const NOW: i64 = 1_796_000_000_000;
 
 fn settings() -> IngestorSettings {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ingestor.toml");
-    let s: IngestorSettings = escalator_service::load_settings(Some(&path), &HashMap::new()).unwrap();
+    let s: IngestorSettings =
+        escalator_service::load_settings(Some(&path), &HashMap::new()).unwrap();
     s.validate().unwrap();
     s
 }
 
 fn fixture(rel: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)).unwrap()
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(rel),
+    )
+    .unwrap()
 }
 
-fn run(source: Source, bytes: &[u8]) -> Result<Vec<TicketEvent>, escalator_ingestor::error::NormalizeError> {
+fn run(
+    source: Source,
+    bytes: &[u8],
+) -> Result<Vec<TicketEvent>, escalator_ingestor::error::NormalizeError> {
     let s = settings();
     let ctx = Context {
         mappings: &s.mappings,
@@ -39,7 +48,11 @@ fn run(source: Source, bytes: &[u8]) -> Result<Vec<TicketEvent>, escalator_inges
 
 fn one(source: Source, rel: &str) -> TicketEvent {
     let bytes = fixture(rel);
-    assert_eq!(adapters::detect(&bytes, &[]).unwrap(), source, "{rel} detected");
+    assert_eq!(
+        adapters::detect(&bytes, &[]).unwrap(),
+        source,
+        "{rel} detected"
+    );
     let mut evs = run(source, &bytes).unwrap_or_else(|e| panic!("{rel}: {e}"));
     assert_eq!(evs.len(), 1, "{rel}");
     evs.remove(0)
@@ -48,7 +61,11 @@ fn one(source: Source, rel: &str) -> TicketEvent {
 #[test]
 fn zendesk_created_maps_the_snapshot_through_the_configuration() {
     let ev = one(Source::Zendesk, "zendesk/ticket_created.json");
-    assert!(ev.ticket_id.starts_with("zendesk:northwind:"), "{}", ev.ticket_id);
+    assert!(
+        ev.ticket_id.starts_with("zendesk:northwind:"),
+        "{}",
+        ev.ticket_id
+    );
     assert!(ev.event_id.starts_with("zendesk:northwind:"));
     assert!(matches!(ev.kind, Some(Kind::Created(_))));
     assert!(ev.event_time_ms > 1_741_900_000_000 && ev.event_time_ms < NOW);
@@ -56,7 +73,10 @@ fn zendesk_created_maps_the_snapshot_through_the_configuration() {
     assert!(ev.tags_known);
     assert_ne!(ev.priority, Priority::Unspecified as i32);
     assert_ne!(ev.status, TicketStatus::Unspecified as i32);
-    assert!(ev.ticket_url.starts_with("https://northwind.zendesk.example/agent/tickets/"));
+    assert!(
+        ev.ticket_url
+            .starts_with("https://northwind.zendesk.example/agent/tickets/")
+    );
 }
 
 #[test]
@@ -70,9 +90,16 @@ fn zendesk_minimal_created_has_no_invented_values() {
 #[test]
 fn zendesk_comment_with_a_pasted_stack_trace_keeps_it_verbatim() {
     let ev = one(Source::Zendesk, "zendesk/comment_added_stacktrace.json");
-    let Some(Kind::CommentAdded(c)) = &ev.kind else { panic!("{:?}", ev.kind) };
-    assert!(c.body.contains("java.lang.IllegalStateException: Cannot refresh SAML-backed session"));
-    assert!(c.body.contains("\tat com.northwind.auth.saml.SamlSessionRefresher.refresh(SamlSessionRefresher.java:88)"));
+    let Some(Kind::CommentAdded(c)) = &ev.kind else {
+        panic!("{:?}", ev.kind)
+    };
+    assert!(
+        c.body
+            .contains("java.lang.IllegalStateException: Cannot refresh SAML-backed session")
+    );
+    assert!(c.body.contains(
+        "\tat com.northwind.auth.saml.SamlSessionRefresher.refresh(SamlSessionRefresher.java:88)"
+    ));
     assert_eq!(c.visibility, CommentVisibility::Internal as i32);
     let author = c.author.as_ref().unwrap();
     assert_eq!(author.role, ActorRole::L1Agent as i32);
@@ -89,52 +116,93 @@ fn zendesk_comment_with_a_pasted_stack_trace_keeps_it_verbatim() {
 #[test]
 fn zendesk_html_comment_becomes_plain_text() {
     let ev = one(Source::Zendesk, "zendesk/comment_added_html.json");
-    let Some(Kind::CommentAdded(c)) = &ev.kind else { panic!() };
+    let Some(Kind::CommentAdded(c)) = &ev.kind else {
+        panic!()
+    };
     assert_eq!(c.body_format, BodyFormat::Html as i32);
-    assert!(!c.body.contains("<p>") && !c.body.contains("<b>"), "{}", c.body);
-    assert!(c.body.contains("Exporten unter 50.000 Zeilen"), "{}", c.body);
+    assert!(
+        !c.body.contains("<p>") && !c.body.contains("<b>"),
+        "{}",
+        c.body
+    );
+    assert!(
+        c.body.contains("Exporten unter 50.000 Zeilen"),
+        "{}",
+        c.body
+    );
     assert_eq!(c.author.as_ref().unwrap().role, ActorRole::Customer as i32);
 }
 
 #[test]
 fn zendesk_japanese_comment_and_tags() {
     let ev = one(Source::Zendesk, "zendesk/comment_added_public.json");
-    let Some(Kind::CommentAdded(c)) = &ev.kind else { panic!() };
+    let Some(Kind::CommentAdded(c)) = &ev.kind else {
+        panic!()
+    };
     assert!(c.body.contains("東京倉庫"), "{}", c.body);
     assert_eq!(c.visibility, CommentVisibility::Public as i32);
     let ev = one(Source::Zendesk, "zendesk/tags_changed.json");
-    let Some(Kind::TagsChanged(t)) = &ev.kind else { panic!() };
+    let Some(Kind::TagsChanged(t)) = &ev.kind else {
+        panic!()
+    };
     assert!(t.added.iter().any(|x| x == "優先対応"));
     assert_eq!(t.removed, ["triage_pending"]);
     // No organisation mapping, but a tier tag.
-    assert_eq!(ev.customer.as_ref().unwrap().tier, CustomerTier::Business as i32);
+    assert_eq!(
+        ev.customer.as_ref().unwrap().tier,
+        CustomerTier::Business as i32
+    );
 }
 
 #[test]
 fn zendesk_status_priority_and_assignments() {
     let ev = one(Source::Zendesk, "zendesk/status_changed.json");
-    let Some(Kind::StatusChanged(s)) = &ev.kind else { panic!() };
-    assert_eq!((s.from_status, s.to_status), (TicketStatus::Open as i32, TicketStatus::Pending as i32));
+    let Some(Kind::StatusChanged(s)) = &ev.kind else {
+        panic!()
+    };
+    assert_eq!(
+        (s.from_status, s.to_status),
+        (TicketStatus::Open as i32, TicketStatus::Pending as i32)
+    );
     let ev = one(Source::Zendesk, "zendesk/priority_changed.json");
-    let Some(Kind::PriorityChanged(p)) = &ev.kind else { panic!() };
-    assert_eq!((p.from_priority, p.to_priority), (Priority::High as i32, Priority::Urgent as i32));
+    let Some(Kind::PriorityChanged(p)) = &ev.kind else {
+        panic!()
+    };
+    assert_eq!(
+        (p.from_priority, p.to_priority),
+        (Priority::High as i32, Priority::Urgent as i32)
+    );
     let ev = one(Source::Zendesk, "zendesk/group_assignment_changed.json");
-    let Some(Kind::Assigned(a)) = &ev.kind else { panic!() };
-    assert_eq!((a.queue.as_str(), a.previous_queue.as_str()), ("l2-identity", "l1-general"));
+    let Some(Kind::Assigned(a)) = &ev.kind else {
+        panic!()
+    };
+    assert_eq!(
+        (a.queue.as_str(), a.previous_queue.as_str()),
+        ("l2-identity", "l1-general")
+    );
     assert_eq!(a.tier, SupportTier::L2 as i32);
     assert_eq!(ev.support_tier, SupportTier::L2 as i32);
     let ev = one(Source::Zendesk, "zendesk/agent_assignment_changed.json");
-    let Some(Kind::Assigned(a)) = &ev.kind else { panic!() };
+    let Some(Kind::Assigned(a)) = &ev.kind else {
+        panic!()
+    };
     assert!(a.agent.is_some() && !a.previous_agent_id.is_empty());
-    let ev = one(Source::Zendesk, "zendesk/agent_assignment_changed_unassigned.json");
-    let Some(Kind::Assigned(a)) = &ev.kind else { panic!() };
+    let ev = one(
+        Source::Zendesk,
+        "zendesk/agent_assignment_changed_unassigned.json",
+    );
+    let Some(Kind::Assigned(a)) = &ev.kind else {
+        panic!()
+    };
     assert!(a.agent.is_none(), "unassigned: {a:?}");
 }
 
 #[test]
 fn zendesk_unknown_custom_field_is_kept_as_a_field_change() {
     let ev = one(Source::Zendesk, "zendesk/custom_field_changed.json");
-    let Some(Kind::FieldsUpdated(f)) = &ev.kind else { panic!() };
+    let Some(Kind::FieldsUpdated(f)) = &ev.kind else {
+        panic!()
+    };
     assert_eq!(f.changes[0].field, "custom_field:360045551234");
     assert_eq!(f.changes[0].new_value, "reporting_export");
     assert_eq!(f.changes[0].old_value, None);
@@ -149,11 +217,20 @@ fn jira_created_with_wiki_and_adf_descriptions() {
     assert_eq!(ev.queue, "l1-jira");
     assert_eq!(ev.support_tier, SupportTier::L1 as i32);
     let c = ev.customer.as_ref().unwrap();
-    assert_eq!((c.id.as_str(), c.tier), ("mueller-soehne", CustomerTier::Enterprise as i32));
-    assert!(ev.ticket_url.starts_with("https://northwind-example.atlassian.net/browse/SUP-"));
+    assert_eq!(
+        (c.id.as_str(), c.tier),
+        ("mueller-soehne", CustomerTier::Enterprise as i32)
+    );
+    assert!(
+        ev.ticket_url
+            .starts_with("https://northwind-example.atlassian.net/browse/SUP-")
+    );
     let ev = one(Source::Jira, "jira/issue_created_adf_description.json");
     let d = ev.description.unwrap_or_default();
-    assert!(!d.is_empty() && !d.contains("\"type\""), "ADF flattened: {d}");
+    assert!(
+        !d.is_empty() && !d.contains("\"type\""),
+        "ADF flattened: {d}"
+    );
     let ev = one(Source::Jira, "jira/issue_created_minimal.json");
     assert!(matches!(ev.kind, Some(Kind::Created(_))));
 }
@@ -175,33 +252,65 @@ fn jira_update_with_several_changelog_items_becomes_several_events() {
     assert_eq!(kinds, ["status", "priority", "assigned", "tags", "fields"]);
     let ids: std::collections::HashSet<&str> = evs.iter().map(|e| e.event_id.as_str()).collect();
     assert_eq!(ids.len(), evs.len(), "distinct, deterministic event ids");
-    let Some(Kind::TagsChanged(t)) = &evs[3].kind else { panic!() };
-    assert_eq!((t.added.as_slice(), t.removed.len()), (["escalated-l2".to_owned()].as_slice(), 0));
-    let Some(Kind::FieldsUpdated(f)) = &evs[4].kind else { panic!() };
+    let Some(Kind::TagsChanged(t)) = &evs[3].kind else {
+        panic!()
+    };
+    assert_eq!(
+        (t.added.as_slice(), t.removed.len()),
+        (["escalated-l2".to_owned()].as_slice(), 0)
+    );
+    let Some(Kind::FieldsUpdated(f)) = &evs[4].kind else {
+        panic!()
+    };
     assert_eq!(f.changes.len(), 2, "both custom fields kept");
-    assert_eq!(f.custom_fields.get("Escalation domain").map(String::as_str), Some("Identity & Access"));
-    let Some(Kind::PriorityChanged(p)) = &evs[1].kind else { panic!() };
+    assert_eq!(
+        f.custom_fields.get("Escalation domain").map(String::as_str),
+        Some("Identity & Access")
+    );
+    let Some(Kind::PriorityChanged(p)) = &evs[1].kind else {
+        panic!()
+    };
     assert_eq!(p.to_priority, Priority::Urgent as i32);
     // Same payload, same ids: redeliveries deduplicate downstream.
     let again = run(Source::Jira, &fixture("jira/issue_updated_multi.json")).unwrap();
-    assert_eq!(again.iter().map(|e| &e.event_id).collect::<Vec<_>>(), evs.iter().map(|e| &e.event_id).collect::<Vec<_>>());
+    assert_eq!(
+        again.iter().map(|e| &e.event_id).collect::<Vec<_>>(),
+        evs.iter().map(|e| &e.event_id).collect::<Vec<_>>()
+    );
 }
 
 #[test]
 fn jira_comments_public_internal_adf_and_stack_traces() {
     let ev = one(Source::Jira, "jira/comment_created_internal_jsm.json");
-    let Some(Kind::CommentAdded(c)) = &ev.kind else { panic!() };
+    let Some(Kind::CommentAdded(c)) = &ev.kind else {
+        panic!()
+    };
     assert_eq!(c.visibility, CommentVisibility::Internal as i32);
     let ev = one(Source::Jira, "jira/comment_created_adf.json");
-    let Some(Kind::CommentAdded(c)) = &ev.kind else { panic!() };
-    assert!(!c.body.is_empty() && !c.body.contains("\"type\""), "{}", c.body);
+    let Some(Kind::CommentAdded(c)) = &ev.kind else {
+        panic!()
+    };
+    assert!(
+        !c.body.is_empty() && !c.body.contains("\"type\""),
+        "{}",
+        c.body
+    );
     let ev = one(Source::Jira, "jira/comment_created_stacktrace.json");
-    let Some(Kind::CommentAdded(c)) = &ev.kind else { panic!() };
+    let Some(Kind::CommentAdded(c)) = &ev.kind else {
+        panic!()
+    };
     assert!(c.body.lines().count() > 5, "{}", c.body);
     let evs = run(Source::Jira, &fixture("jira/issue_updated_commented.json")).unwrap();
-    assert!(evs.iter().any(|e| matches!(e.kind, Some(Kind::CommentAdded(_)))));
+    assert!(
+        evs.iter()
+            .any(|e| matches!(e.kind, Some(Kind::CommentAdded(_))))
+    );
     let status = run(Source::Jira, &fixture("jira/issue_updated_status.json")).unwrap();
-    assert!(status.iter().any(|e| matches!(e.kind, Some(Kind::StatusChanged(_)))));
+    assert!(
+        status
+            .iter()
+            .any(|e| matches!(e.kind, Some(Kind::StatusChanged(_))))
+    );
 }
 
 fn canonical(json: &str) -> Result<Vec<TicketEvent>, escalator_ingestor::error::NormalizeError> {
@@ -224,10 +333,17 @@ fn canonical_specialist_events() {
     )
     .unwrap();
     assert_eq!(evs.len(), 4);
-    assert!(matches!(&evs[0].kind, Some(Kind::SpecialistAccepted(a)) if a.tier == SupportTier::L2 as i32));
+    assert!(
+        matches!(&evs[0].kind, Some(Kind::SpecialistAccepted(a)) if a.tier == SupportTier::L2 as i32)
+    );
     assert!(matches!(&evs[1].kind, Some(Kind::DomainReassigned(r)) if r.to_domain == "platform"));
-    assert_eq!(evs[2].event_time_ms, 1_741_950_001_000, "epoch seconds accepted");
-    let Some(Kind::Resolved(r)) = &evs[3].kind else { panic!() };
+    assert_eq!(
+        evs[2].event_time_ms, 1_741_950_001_000,
+        "epoch seconds accepted"
+    );
+    let Some(Kind::Resolved(r)) = &evs[3].kind else {
+        panic!()
+    };
     assert_eq!(r.category, ResolutionCategory::KnownIssue as i32);
     assert_eq!(r.kb_articles[0].article_id, "KB-1");
     assert_eq!(evs[3].event_time_ms, 1_741_950_000_500);
@@ -235,19 +351,35 @@ fn canonical_specialist_events() {
 
 #[test]
 fn bad_input_has_a_defined_outcome() {
-    let kind = |r: Result<Vec<TicketEvent>, escalator_ingestor::error::NormalizeError>| r.map_err(|e| e.kind).err();
+    let kind = |r: Result<Vec<TicketEvent>, escalator_ingestor::error::NormalizeError>| {
+        r.map_err(|e| e.kind).err()
+    };
     let base = |extra: &str| {
-        format!(r#"{{"event_id":"e","ticket_id":"t","type":"created","occurred_at":"2025-03-14T11:00:00Z"{extra}}}"#)
+        format!(
+            r#"{{"event_id":"e","ticket_id":"t","type":"created","occurred_at":"2025-03-14T11:00:00Z"{extra}}}"#
+        )
     };
     assert_eq!(kind(canonical(&base(""))), None);
-    assert_eq!(kind(canonical("{\"event_id\": ")), Some(ErrorKind::MalformedJson));
-    assert_eq!(kind(canonical(r#"{"event_id":1,"ticket_id":"t","type":"created","occurred_at":1}"#)), Some(ErrorKind::WrongType));
     assert_eq!(
-        kind(canonical(r#"{"event_id":"e","type":"created","occurred_at":"2025-03-14T11:00:00Z"}"#)),
+        kind(canonical("{\"event_id\": ")),
+        Some(ErrorKind::MalformedJson)
+    );
+    assert_eq!(
+        kind(canonical(
+            r#"{"event_id":1,"ticket_id":"t","type":"created","occurred_at":1}"#
+        )),
+        Some(ErrorKind::WrongType)
+    );
+    assert_eq!(
+        kind(canonical(
+            r#"{"event_id":"e","type":"created","occurred_at":"2025-03-14T11:00:00Z"}"#
+        )),
         Some(ErrorKind::MissingTicketId)
     );
     assert_eq!(
-        kind(canonical(&base("").replace("\"created\"", "\"teleported\""))),
+        kind(canonical(
+            &base("").replace("\"created\"", "\"teleported\"")
+        )),
         Some(ErrorKind::UnknownEventType)
     );
     // Unknown priority and status are safe to keep as UNKNOWN with the raw word.
@@ -256,17 +388,31 @@ fn bad_input_has_a_defined_outcome() {
     assert_eq!(evs[0].priority_raw, "sev-0");
     assert_eq!(evs[0].status, TicketStatus::Unknown as i32);
     // An unknown support tier is not: it decides routing.
-    assert_eq!(kind(canonical(&base(r#","support_tier":"l7""#))), Some(ErrorKind::UnknownEnum));
     assert_eq!(
-        kind(canonical(&base("").replace("2025-03-14T11:00:00Z", "2031-01-01T00:00:00Z"))),
+        kind(canonical(&base(r#","support_tier":"l7""#))),
+        Some(ErrorKind::UnknownEnum)
+    );
+    assert_eq!(
+        kind(canonical(
+            &base("").replace("2025-03-14T11:00:00Z", "2031-01-01T00:00:00Z")
+        )),
         Some(ErrorKind::TimestampInFuture)
     );
-    assert_eq!(kind(run(Source::Canonical, b"{\"a\":\"\xff\xfe\"}")), Some(ErrorKind::InvalidUtf8));
+    assert_eq!(
+        kind(run(Source::Canonical, b"{\"a\":\"\xff\xfe\"}")),
+        Some(ErrorKind::InvalidUtf8)
+    );
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
     assert_eq!(kind(canonical(&deep)), Some(ErrorKind::NestingTooDeep));
-    let big = base(&format!(r#","description":"{}""#, "x".repeat(2 * 1024 * 1024)));
+    let big = base(&format!(
+        r#","description":"{}""#,
+        "x".repeat(2 * 1024 * 1024)
+    ));
     assert_eq!(kind(canonical(&big)), Some(ErrorKind::BodyTooLarge));
-    assert_eq!(kind(run(Source::Protobuf, b"\xff\xff\xff")), Some(ErrorKind::MalformedProtobuf));
+    assert_eq!(
+        kind(run(Source::Protobuf, b"\xff\xff\xff")),
+        Some(ErrorKind::MalformedProtobuf)
+    );
     assert_eq!(
         adapters::detect(b"hello", &[]).map_err(|e| e.kind).err(),
         Some(ErrorKind::UnrecognizedPayload)
@@ -280,7 +426,9 @@ fn protobuf_passes_through_after_validation() {
         ticket_id: "jira:northwind:1".into(),
         event_id: "x1".into(),
         event_time_ms: NOW - 1000,
-        kind: Some(Kind::Reopened(ticket_event::Reopened { reason: "again".into() })),
+        kind: Some(Kind::Reopened(ticket_event::Reopened {
+            reason: "again".into(),
+        })),
         ..Default::default()
     };
     let out = run(Source::Protobuf, &ev.encode_to_vec()).unwrap();
@@ -288,10 +436,20 @@ fn protobuf_passes_through_after_validation() {
     assert_eq!(out[0].source, SourceSystem::Canonical as i32);
     let mut bad = ev.clone();
     bad.priority = 42;
-    assert_eq!(run(Source::Protobuf, &bad.encode_to_vec()).map_err(|e| e.kind).err(), Some(ErrorKind::UnknownEnum));
+    assert_eq!(
+        run(Source::Protobuf, &bad.encode_to_vec())
+            .map_err(|e| e.kind)
+            .err(),
+        Some(ErrorKind::UnknownEnum)
+    );
     let mut no_id = ev;
     no_id.ticket_id.clear();
-    assert_eq!(run(Source::Protobuf, &no_id.encode_to_vec()).map_err(|e| e.kind).err(), Some(ErrorKind::MissingTicketId));
+    assert_eq!(
+        run(Source::Protobuf, &no_id.encode_to_vec())
+            .map_err(|e| e.kind)
+            .err(),
+        Some(ErrorKind::MissingTicketId)
+    );
 }
 
 #[test]
@@ -308,7 +466,14 @@ fn signature_vectors_from_the_fixtures_verify() {
         let h = &vector["headers"];
         let ts = h["X-Zendesk-Webhook-Signature-Timestamp"].as_str().unwrap();
         let now = escalator_ingestor::time::parse_rfc3339(ts).unwrap();
-        let result = signature::zendesk(secret, h["X-Zendesk-Webhook-Signature"].as_str().unwrap(), ts, &body, now, 300_000);
+        let result = signature::zendesk(
+            secret,
+            h["X-Zendesk-Webhook-Signature"].as_str().unwrap(),
+            ts,
+            &body,
+            now,
+            300_000,
+        );
         let expect_ok = vector.get("expect").and_then(|e| e.as_str()) != Some("invalid");
         assert_eq!(result.is_ok(), expect_ok, "{}", vector["name"]);
     }
@@ -321,8 +486,29 @@ fn signature_vectors_from_the_fixtures_verify() {
         };
         let ts: serde_json::Value = serde_json::from_slice(&body).unwrap();
         let ts = ts["timestamp"].as_i64();
-        let result = signature::jira(secret, vector["headers"]["X-Hub-Signature"].as_str().unwrap(), &body, ts, ts.unwrap_or(0), 60_000);
+        let result = signature::jira(
+            secret,
+            vector["headers"]["X-Hub-Signature"].as_str().unwrap(),
+            &body,
+            ts,
+            ts.unwrap_or(0),
+            60_000,
+        );
         let expect_ok = vector.get("expect").and_then(|e| e.as_str()) != Some("invalid");
         assert_eq!(result.is_ok(), expect_ok, "jira {}", vector["name"]);
     }
+}
+
+#[test]
+fn the_documented_canonical_examples_normalize() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/canonical/examples");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let evs = run(Source::Canonical, &std::fs::read(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(!evs.is_empty());
+        seen += 1;
+    }
+    assert!(seen >= 2);
 }

@@ -18,8 +18,10 @@ use rand::{Rng, SeedableRng};
 const START: i64 = 1_742_000_000_000;
 
 fn ingestor() -> Ingestor {
-    let mut s = IngestorSettings::default();
-    s.dedup_window_ms = 60 * 60 * 1000;
+    let s = IngestorSettings {
+        dedup_window_ms: 60 * 60 * 1000,
+        ..Default::default()
+    };
     Ingestor::from_settings(&s)
 }
 
@@ -70,11 +72,16 @@ fn events(outs: &[(u64, Output)]) -> Vec<TicketEvent> {
 }
 
 fn letters(outs: &[(u64, Output)]) -> Vec<&Output> {
-    outs.iter().map(|(_, o)| o).filter(|o| o.topic == "tickets.dlq").collect()
+    outs.iter()
+        .map(|(_, o)| o)
+        .filter(|o| o.topic == "tickets.dlq")
+        .collect()
 }
 
 fn h(o: &Output, name: &str) -> String {
-    header(&o.headers, name).map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default()
+    header(&o.headers, name)
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -86,7 +93,8 @@ fn one_percent_poison_and_redeliveries_cost_no_valid_event() {
 
     // 2,000 valid events over 40 tickets, each delivered 1-3 times, in
     // per-ticket order, with 1% poison mixed in.
-    let mut valid: Vec<(usize, usize)> = (0..40).flat_map(|t| (0..50).map(move |s| (t, s))).collect();
+    let mut valid: Vec<(usize, usize)> =
+        (0..40).flat_map(|t| (0..50).map(move |s| (t, s))).collect();
     valid.sort_by_key(|(t, s)| (*s, *t));
     let mut stream: Vec<(Vec<u8>, Option<&'static str>)> = Vec::new();
     for (t, s) in &valid {
@@ -118,7 +126,10 @@ fn one_percent_poison_and_redeliveries_cost_no_valid_event() {
     assert_eq!(evs.len(), valid.len(), "every valid event exactly once");
     let mut per_ticket: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for e in &evs {
-        per_ticket.entry(e.ticket_id.clone()).or_default().push(e.source_sequence.unwrap());
+        per_ticket
+            .entry(e.ticket_id.clone())
+            .or_default()
+            .push(e.source_sequence.unwrap());
     }
     for (ticket, seqs) in &per_ticket {
         assert_eq!(seqs, &(0..50).collect::<Vec<i64>>(), "order of {ticket}");
@@ -126,10 +137,20 @@ fn one_percent_poison_and_redeliveries_cost_no_valid_event() {
     let dl = letters(&committed);
     let got: Vec<(String, &str)> = dl
         .iter()
-        .map(|o| (h(o, "escalator-dlq-offset"), header(&o.headers, "escalator-dlq-error-kind").map(|k| std::str::from_utf8(k).unwrap()).unwrap()))
+        .map(|o| {
+            (
+                h(o, "escalator-dlq-offset"),
+                header(&o.headers, "escalator-dlq-error-kind")
+                    .map(|k| std::str::from_utf8(k).unwrap())
+                    .unwrap(),
+            )
+        })
         .collect();
     let got: Vec<(String, String)> = got.into_iter().map(|(a, b)| (a, b.to_owned())).collect();
-    let want: Vec<(String, String)> = expected_dlq.into_iter().map(|(a, b)| (a, b.to_owned())).collect();
+    let want: Vec<(String, String)> = expected_dlq
+        .into_iter()
+        .map(|(a, b)| (a, b.to_owned()))
+        .collect();
     assert_eq!(got, want);
     for o in dl {
         assert_eq!(h(o, "escalator-dlq-topic"), "tickets.raw");
@@ -143,20 +164,29 @@ fn conflicting_duplicates_are_dead_lettered_and_dedup_survives_restart() {
     let clock = ManualClock::new(START);
     {
         let mut p = open(dir.path(), &clock);
-        p.send("tickets.raw", None, canonical(1, 1).as_bytes(), &[], None).unwrap();
+        p.send("tickets.raw", None, canonical(1, 1).as_bytes(), &[], None)
+            .unwrap();
         let out = p.commit().unwrap();
         assert_eq!(events(&out).len(), 1);
     }
     let mut p = open(dir.path(), &clock);
-    p.send("tickets.raw", None, canonical(1, 1).as_bytes(), &[], None).unwrap();
+    p.send("tickets.raw", None, canonical(1, 1).as_bytes(), &[], None)
+        .unwrap();
     let changed = canonical(1, 1).replace("\"to\":\"pending\"", "\"to\":\"solved\"");
     assert_ne!(changed, canonical(1, 1));
-    p.send("tickets.raw", None, changed.as_bytes(), &[], None).unwrap();
+    p.send("tickets.raw", None, changed.as_bytes(), &[], None)
+        .unwrap();
     let out = p.commit().unwrap();
-    assert!(events(&out).is_empty(), "redelivery after restart is dropped");
+    assert!(
+        events(&out).is_empty(),
+        "redelivery after restart is dropped"
+    );
     let dl = letters(&out);
     assert_eq!(dl.len(), 1);
-    assert_eq!(h(dl[0], "escalator-dlq-error-kind"), "conflicting_duplicate");
+    assert_eq!(
+        h(dl[0], "escalator-dlq-error-kind"),
+        "conflicting_duplicate"
+    );
 }
 
 #[test]
@@ -164,17 +194,24 @@ fn the_dedup_window_expires() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(START);
     let mut p = open(dir.path(), &clock);
-    p.send("tickets.raw", None, canonical(2, 3).as_bytes(), &[], None).unwrap();
+    p.send("tickets.raw", None, canonical(2, 3).as_bytes(), &[], None)
+        .unwrap();
     assert_eq!(events(&p.commit().unwrap()).len(), 1);
     clock.advance_by(30 * 60 * 1000);
     p.tick().unwrap();
-    p.send("tickets.raw", None, canonical(2, 3).as_bytes(), &[], None).unwrap();
+    p.send("tickets.raw", None, canonical(2, 3).as_bytes(), &[], None)
+        .unwrap();
     assert!(events(&p.commit().unwrap()).is_empty(), "inside the window");
     clock.advance_by(31 * 60 * 1000);
     assert_eq!(p.tick().unwrap().timers_fired, 1);
     p.commit().unwrap();
-    p.send("tickets.raw", None, canonical(2, 3).as_bytes(), &[], None).unwrap();
-    assert_eq!(events(&p.commit().unwrap()).len(), 1, "remembered no longer than the window");
+    p.send("tickets.raw", None, canonical(2, 3).as_bytes(), &[], None)
+        .unwrap();
+    assert_eq!(
+        events(&p.commit().unwrap()).len(),
+        1,
+        "remembered no longer than the window"
+    );
 }
 
 #[test]
@@ -182,12 +219,28 @@ fn outputs_are_keyed_by_ticket_and_carry_contract_headers() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(START);
     let mut p = open(dir.path(), &clock);
-    p.send("tickets.raw", None, canonical(3, 0).as_bytes(), &[], None).unwrap();
+    p.send("tickets.raw", None, canonical(3, 0).as_bytes(), &[], None)
+        .unwrap();
     let out = p.commit().unwrap();
-    let (_, o) = out.iter().find(|(_, o)| o.topic == "tickets.events").unwrap();
+    let (_, o) = out
+        .iter()
+        .find(|(_, o)| o.topic == "tickets.events")
+        .unwrap();
     assert_eq!(o.key.as_deref(), Some(&b"T-3"[..]));
-    let hs: HashMap<String, String> = o.headers.iter().map(|x| (x.name.clone(), String::from_utf8_lossy(&x.value).into_owned())).collect();
-    assert_eq!(hs["content-type"], "application/x-protobuf; messageType=escalator.v1.TicketEvent");
+    let hs: HashMap<String, String> = o
+        .headers
+        .iter()
+        .map(|x| {
+            (
+                x.name.clone(),
+                String::from_utf8_lossy(&x.value).into_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        hs["content-type"],
+        "application/x-protobuf; messageType=escalator.v1.TicketEvent"
+    );
     assert_eq!(hs["escalator-schema"], "escalator.v1");
     assert!(hs["traceparent"].starts_with("00-"));
 }

@@ -66,6 +66,7 @@ fn main() {
         processor,
         vec![get("input")],
         axum::Router::new(),
+        || {},
     );
     std::process::exit(code);
 }

@@ -306,7 +306,7 @@ pub fn normalize(text: &str, ctx: &Context<'_>) -> Result<Vec<TicketEvent>> {
                 .unwrap_or_else(|| "custom_field".into());
             let value_of = |k: &str| {
                 event.get(k).and_then(|x| match x {
-                    Value::Object(o) => o.get("value").and_then(|v| scalar_text(v)),
+                    Value::Object(o) => o.get("value").and_then(scalar_text),
                     other => scalar_text(other),
                 })
             };

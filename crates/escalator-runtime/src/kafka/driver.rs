@@ -581,16 +581,7 @@ impl<P: Processor> KafkaDriver<P> {
                         .map_err(|e| StageError::Stop(e.into()))?;
                 }
             }
-            for out in &outputs {
-                self.produce(
-                    producer,
-                    &out.topic,
-                    None,
-                    out.key.as_deref(),
-                    Some(&out.value),
-                    &out.headers,
-                )?;
-            }
+            self.produce_all(producer, &outputs)?;
             summary.outputs += outputs.len();
             first_offsets.entry(tp.clone()).or_insert(msg.offset());
             next_offsets.insert(tp, msg.offset() + 1);
@@ -627,16 +618,7 @@ impl<P: Processor> KafkaDriver<P> {
             if !fired.is_empty() {
                 propagate_trace(&[], &mut outputs);
             }
-            for out in &outputs {
-                self.produce(
-                    producer,
-                    &out.topic,
-                    None,
-                    out.key.as_deref(),
-                    Some(&out.value),
-                    &out.headers,
-                )?;
-            }
+            self.produce_all(producer, &outputs)?;
             summary.outputs += outputs.len();
         }
 
@@ -683,23 +665,10 @@ impl<P: Processor> KafkaDriver<P> {
                 tracing::warn!("no group metadata: aborting batch");
                 return Ok(false);
             };
-            let mut attempts = 0;
-            loop {
-                match producer.send_offsets_to_transaction(&tpl, &group, CALL_TIMEOUT) {
-                    Ok(()) => break,
-                    Err(e) if is_retriable(&e) && attempts < 5 => attempts += 1,
-                    Err(e) => {
-                        return match classify(&e) {
-                            TxnFailure::Fatal(msg) => {
-                                Err(StageError::Fatal(DriverError::Fatal(msg)))
-                            }
-                            TxnFailure::Abort(msg) => {
-                                tracing::warn!(error = %msg, "send_offsets_to_transaction failed: aborting batch");
-                                Ok(false)
-                            }
-                        };
-                    }
-                }
+            if !transaction_call("send_offsets_to_transaction", || {
+                producer.send_offsets_to_transaction(&tpl, &group, CALL_TIMEOUT)
+            })? {
+                return Ok(false);
             }
         }
         if let Some(hook) = self.commit_hook.as_mut() {
@@ -711,21 +680,10 @@ impl<P: Processor> KafkaDriver<P> {
                 return Ok(false);
             }
         }
-        let mut attempts = 0;
-        loop {
-            match producer.commit_transaction(CALL_TIMEOUT) {
-                Ok(()) => break,
-                Err(e) if is_retriable(&e) && attempts < 5 => attempts += 1,
-                Err(e) => {
-                    return match classify(&e) {
-                        TxnFailure::Fatal(msg) => Err(StageError::Fatal(DriverError::Fatal(msg))),
-                        TxnFailure::Abort(msg) => {
-                            tracing::warn!(error = %msg, "commit_transaction failed: aborting batch");
-                            Ok(false)
-                        }
-                    };
-                }
-            }
+        if !transaction_call("commit_transaction", || {
+            producer.commit_transaction(CALL_TIMEOUT)
+        })? {
+            return Ok(false);
         }
         metrics::counter!(m::TRANSACTIONS, "outcome" => "committed").increment(1);
         metrics::histogram!(m::COMMIT_SECONDS).record(started.elapsed().as_secs_f64());
@@ -761,8 +719,26 @@ impl<P: Processor> KafkaDriver<P> {
                 Offset::Offset(*offset),
                 Duration::from_secs(10),
             ) {
-                tracing::warn!(topic = %topic, partition, error = %e, "seek after abort failed");
+                // Going on would skip the aborted records; a restart resumes
+                // from the committed offsets instead.
+                return Err(DriverError::Client(format!(
+                    "seek of {topic}/{partition} to {offset} after an abort failed: {e}"
+                )));
             }
+        }
+        Ok(())
+    }
+
+    fn produce_all(&self, producer: &BaseProducer, outputs: &[Output]) -> Result<(), StageError> {
+        for out in outputs {
+            self.produce(
+                producer,
+                &out.topic,
+                None,
+                out.key.as_deref(),
+                Some(&out.value),
+                &out.headers,
+            )?;
         }
         Ok(())
     }
@@ -826,6 +802,30 @@ impl<P: Processor> KafkaDriver<P> {
         });
         metrics::gauge!(m::STATE_KEYS).set(keys as f64);
         metrics::gauge!(m::TIMERS_PENDING).set(timers as f64);
+    }
+}
+
+/// Runs a transaction call, retrying what librdkafka calls retriable.
+/// Ok(false): the transaction must be aborted; Err: fatal.
+fn transaction_call(
+    what: &str,
+    mut call: impl FnMut() -> Result<(), KafkaError>,
+) -> Result<bool, StageError> {
+    let mut attempts = 0;
+    loop {
+        match call() {
+            Ok(()) => return Ok(true),
+            Err(e) if is_retriable(&e) && attempts < 5 => attempts += 1,
+            Err(e) => {
+                return match classify(&e) {
+                    TxnFailure::Fatal(msg) => Err(StageError::Fatal(DriverError::Fatal(msg))),
+                    TxnFailure::Abort(msg) => {
+                        tracing::warn!(error = %msg, call = what, "transaction call failed: aborting batch");
+                        Ok(false)
+                    }
+                };
+            }
+        }
     }
 }
 
