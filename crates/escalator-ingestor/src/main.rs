@@ -53,6 +53,7 @@ fn main() {
         inputs,
         webhook::router(webhooks),
         escalator_ingestor::metrics::describe,
+        None,
     );
     std::process::exit(code);
 }

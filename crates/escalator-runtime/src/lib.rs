@@ -15,6 +15,7 @@ pub mod health;
 pub mod kafka;
 pub mod metrics;
 pub mod processor;
+pub mod query;
 pub mod secret;
 pub mod store;
 pub mod task;

@@ -188,7 +188,8 @@ impl<'a, S> Ctx<'a, S> {
 
 /// A stream processor: the pure part of a service.
 pub trait Processor: Send + 'static {
-    type State: Send + 'static;
+    /// Cloneable so queries ("why not yet") can be answered from a copy.
+    type State: Clone + Send + 'static;
 
     /// A short name used in metrics, logs and changelog topic names.
     fn name(&self) -> &str;

@@ -37,6 +37,10 @@ impl<S> Store<S> {
         self.committed.get(key)
     }
 
+    pub fn committed_get(&self, key: &[u8]) -> Option<&S> {
+        self.committed.get(key)
+    }
+
     pub fn put(&mut self, key: &[u8], value: S) {
         self.record.insert(key.to_vec(), Some(value));
     }

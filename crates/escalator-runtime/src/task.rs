@@ -205,6 +205,11 @@ impl<S: Send + 'static> Task<S> {
         self.store.get(key)
     }
 
+    /// Committed state only (what a query may see between batches).
+    pub fn committed(&self, key: &[u8]) -> Option<&S> {
+        self.store.committed_get(key)
+    }
+
     pub fn committed_state(&self) -> impl Iterator<Item = (&[u8], &S)> {
         self.store.committed()
     }

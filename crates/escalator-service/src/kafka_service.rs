@@ -34,6 +34,7 @@ pub fn run_kafka_service<P: Processor>(
     inputs: Vec<String>,
     extra: Router,
     describe_metrics: fn(),
+    queries: Option<escalator_runtime::query::QueryInbox<P::State>>,
 ) -> i32 {
     let _guard = match crate::telemetry::init_tracing(name, &settings.telemetry) {
         Ok(g) => g,
@@ -68,6 +69,10 @@ pub fn run_kafka_service<P: Processor>(
         settings.dead_letters.clone(),
         Arc::new(SystemClock),
     );
+    let driver = match queries {
+        Some(inbox) => driver.with_queries(inbox),
+        None => driver,
+    };
     let health = driver.health();
     let flag = driver.shutdown_flag();
 

@@ -67,6 +67,7 @@ fn main() {
         vec![get("input")],
         axum::Router::new(),
         || {},
+        None,
     );
     std::process::exit(code);
 }

@@ -109,6 +109,7 @@ pub struct KafkaDriver<P: Processor> {
     health: Health,
     shutdown: Arc<AtomicBool>,
     commit_hook: Option<CommitHook>,
+    queries: Option<crate::query::QueryInbox<P::State>>,
 }
 
 enum TxnFailure {
@@ -160,7 +161,14 @@ impl<P: Processor> KafkaDriver<P> {
             health: Health::default(),
             shutdown: Arc::new(AtomicBool::new(false)),
             commit_hook: None,
+            queries: None,
         }
+    }
+
+    /// Lets `QueryHandle`s read committed state (see `crate::query`).
+    pub fn with_queries(mut self, inbox: crate::query::QueryInbox<P::State>) -> Self {
+        self.queries = Some(inbox);
+        self
     }
 
     pub fn health(&self) -> Health {
@@ -241,6 +249,13 @@ impl<P: Processor> KafkaDriver<P> {
 
         while !self.shutdown.load(Ordering::SeqCst) {
             self.collect(&consumer, &restorer, &context, &mut partitions, &mut buffer)?;
+            if let Some(inbox) = &self.queries {
+                inbox.answer(|key| {
+                    partitions
+                        .values()
+                        .find_map(|p| p.task.committed(key).cloned())
+                });
+            }
             let now = self.clock.now_ms();
             let timers_due = partitions
                 .values()

@@ -1,0 +1,56 @@
+//! Business-hours calendars for time-in-queue thresholds.
+//!
+//! A policy says "escalate after 4h in queue"; whether that is four hours of
+//! wall time or four hours of the support team's opening hours depends on the
+//! queue's calendar. A [`Calendar`] is built from a [`CalendarConfig`] (weekly
+//! shifts in a time zone, holidays, or 24x7) and answers how much business
+//! time lies between two instants, when a threshold will be reached, and
+//! whether it is open now.
+//!
+//! Everything is pure: instants are `i64` Unix epoch milliseconds in UTC
+//! (`*_ms`), the current time is always an argument, and time zones come from
+//! the tz database compiled into the binary, so results do not depend on the
+//! host. Work is per local day, never per minute; deadlines are searched for
+//! at most [`MAX_SEARCH_DAYS`] days ahead.
+//!
+//! Daylight saving: shifts are wall-clock times. A local time skipped by a
+//! spring-forward transition means the transition itself; one repeated by a
+//! fall-back transition means its first occurrence. So `00:00-24:00` is 23
+//! or 25 hours on transition days, and `09:00-17:00` stays 8 hours.
+//!
+//! ```
+//! use escalator_calendar::{Calendar, CalendarConfig, format_duration, parse_duration};
+//!
+//! let shifts = vec!["09:00-17:00".to_owned()];
+//! let cfg = CalendarConfig {
+//!     id: "emea-business".to_owned(),
+//!     time_zone: "Europe/Berlin".to_owned(),
+//!     hours: ["mon", "tue", "wed", "thu", "fri"]
+//!         .into_iter()
+//!         .map(|day| (day.to_owned(), shifts.clone()))
+//!         .collect(),
+//!     ..CalendarConfig::default()
+//! };
+//! let cal = Calendar::new(&cfg)?;
+//! // Friday 2026-03-27 16:00 in Berlin (UTC+1) is 15:00Z.
+//! let friday_16 = 1_774_623_600_000;
+//! let threshold = parse_duration("4h", cal.business_day_ms())?;
+//! // One hour on Friday, three on Monday: Monday 12:00 CEST is 10:00Z.
+//! let deadline = cal.add_business_ms(friday_16, threshold);
+//! assert_eq!(deadline, 1_774_864_800_000);
+//! assert_eq!(format_duration(cal.business_ms_between(friday_16, deadline)), "4h");
+//! # Ok::<(), escalator_calendar::CalendarError>(())
+//! ```
+
+mod calendar;
+mod config;
+mod duration;
+mod error;
+mod local_time;
+mod shift;
+mod validate;
+
+pub use calendar::{Calendar, MAX_SEARCH_DAYS};
+pub use config::CalendarConfig;
+pub use duration::{format_duration, parse_duration};
+pub use error::CalendarError;

@@ -1,0 +1,306 @@
+//! Diagnostic evidence from ticket text, and the Markdown of a handoff packet.
+//!
+//! [`extract`] reads the texts of one ticket (subject, description, comments,
+//! customer replies, attachments) and finds what a specialist needs: stack
+//! traces, log excerpts, error codes, versions, environment, reproduction
+//! steps, expected and actual behaviour, what L1 already tried and related
+//! knowledge-base articles. [`completeness`] scores that evidence and names
+//! what is missing; [`render_markdown`] turns a packet into Markdown a
+//! specialist tool shows as-is.
+//!
+//! Every source is capped, normalized and redacted *before* it is scanned, so
+//! no secret or personal value reaches an extractor; a last pass redacts
+//! every stored string again. Everything here is a pure function of values:
+//! no I/O, no clock.
+
+macro_rules! regex {
+    ($name:ident, $pattern:expr) => {
+        static $name: std::sync::LazyLock<regex::Regex> =
+            std::sync::LazyLock::new(|| crate::text::compile($pattern));
+    };
+}
+
+mod actions;
+mod codes;
+mod completeness;
+mod environment;
+mod links;
+mod logs;
+mod markdown;
+mod redaction;
+mod stack;
+mod steps;
+mod text;
+mod versions;
+
+use escalator_proto::v1::{
+    ActorRole, AttachmentSummary, Environment, ErrorCode, HandoffPacket, KbArticleRef, LogExcerpt,
+    SoftwareVersion, StackTrace,
+};
+use escalator_redact::Counts;
+
+pub use completeness::{completeness, missing_item_label};
+pub use markdown::render_markdown;
+pub use redaction::redaction_counts;
+
+/// Who wrote a piece of ticket text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Customer,
+    /// An L1 agent.
+    Agent,
+    Specialist,
+    System,
+    Unknown,
+}
+
+impl From<ActorRole> for Role {
+    fn from(role: ActorRole) -> Self {
+        match role {
+            ActorRole::Customer => Role::Customer,
+            ActorRole::L1Agent => Role::Agent,
+            ActorRole::Specialist => Role::Specialist,
+            ActorRole::System => Role::System,
+            ActorRole::Unknown | ActorRole::Unspecified => Role::Unknown,
+        }
+    }
+}
+
+/// Where a piece of ticket text comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind<'a> {
+    Subject,
+    Description,
+    Comment {
+        public: bool,
+    },
+    CustomerReply,
+    /// A text attachment; `text` is its content.
+    Attachment {
+        file_name: &'a str,
+        content_type: &'a str,
+    },
+}
+
+/// One piece of ticket text, in time order, as the evaluator collects it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Source<'a> {
+    pub kind: SourceKind<'a>,
+    pub at_ms: i64,
+    pub author_role: Role,
+    pub text: &'a str,
+}
+
+/// Everything found, already redacted: no secret or personal value ever
+/// appears in any field.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Findings {
+    pub log_excerpts: Vec<LogExcerpt>,
+    pub stack_traces: Vec<StackTrace>,
+    pub error_codes: Vec<ErrorCode>,
+    pub versions: Vec<SoftwareVersion>,
+    pub environment: Environment,
+    pub reproduction_steps: Vec<String>,
+    pub expected_behavior: Option<String>,
+    pub actual_behavior: Option<String>,
+    /// What L1 tried. Statements by the customer carry a `customer: ` prefix,
+    /// by a specialist a `specialist: ` prefix (the contract has one list).
+    pub l1_attempts: Vec<String>,
+    pub related_kb: Vec<KbArticleRef>,
+    /// One summary per attachment source.
+    pub attachments: Vec<AttachmentSummary>,
+    /// Values redacted from the scanned text, each occurrence once.
+    pub redactions: Counts,
+}
+
+// Caps on what one ticket can contribute, so a packet stays readable.
+const MAX_STACK_TRACES: usize = 10;
+const MAX_LOG_EXCERPTS: usize = 8;
+const MAX_ERROR_CODES: usize = 30;
+const MAX_VERSIONS: usize = 20;
+const MAX_KB: usize = 20;
+
+/// Extracts the diagnostic evidence of one ticket from its sources.
+pub fn extract(sources: &[Source<'_>]) -> Findings {
+    let mut f = Findings::default();
+    let mut env = environment::Collector::default();
+    let mut comments = 0usize;
+    let mut replies = 0usize;
+    for src in sources {
+        let mut file_name = String::new();
+        let label = match src.kind {
+            SourceKind::Subject => "subject".to_owned(),
+            SourceKind::Description => "description".to_owned(),
+            SourceKind::Comment { .. } => {
+                comments += 1;
+                format!("comment {comments}")
+            }
+            SourceKind::CustomerReply => {
+                replies += 1;
+                format!("customer reply {replies}")
+            }
+            SourceKind::Attachment {
+                file_name: name, ..
+            } => {
+                let name = escalator_redact::redact(name);
+                f.redactions.merge(&name.counts);
+                file_name = name.text.into_owned();
+                format!("attachment {file_name}")
+            }
+        };
+        let t0 = std::time::Instant::now();
+        let capped = text::cap(src.text);
+        eprintln!("cap {:?}", t0.elapsed());
+        let t0 = std::time::Instant::now();
+        let normalized = text::normalize(&capped);
+        eprintln!("normalize {:?}", t0.elapsed());
+        let t0 = std::time::Instant::now();
+        let redacted = escalator_redact::redact(&normalized);
+        eprintln!("redact {:?}", t0.elapsed());
+        f.redactions.merge(&redacted.counts);
+        let doc = text::Doc::new(&redacted.text);
+        let attachment = matches!(src.kind, SourceKind::Attachment { .. });
+
+        let t0 = std::time::Instant::now();
+        let traces = stack::find(&doc.lines);
+        eprintln!("stack {:?}", t0.elapsed());
+        let mask = stack::mask(doc.lines.len(), &traces);
+        let t0 = std::time::Instant::now();
+        let excerpts = logs::find(&doc, &mask, &label);
+        eprintln!("logs {:?}", t0.elapsed());
+        let t0 = std::time::Instant::now();
+        let codes = codes::find(&doc.lines);
+        eprintln!("codes {:?}", t0.elapsed());
+
+        if let SourceKind::Attachment { content_type, .. } = src.kind {
+            f.attachments.push(AttachmentSummary {
+                file_name,
+                content_type: content_type.to_owned(),
+                size_bytes: src.text.len() as u64,
+                note: attachment_note(&doc, traces.len(), excerpts.len(), codes.len()),
+            });
+        }
+
+        for t in traces {
+            let same = |o: &StackTrace| {
+                o.language == t.trace.language
+                    && o.exception_type == t.trace.exception_type
+                    && o.message == t.trace.message
+                    && o.top_frame == t.trace.top_frame
+            };
+            if f.stack_traces.len() < MAX_STACK_TRACES && !f.stack_traces.iter().any(same) {
+                f.stack_traces.push(t.trace);
+            }
+        }
+        for e in excerpts {
+            if f.log_excerpts.len() < MAX_LOG_EXCERPTS
+                && !f.log_excerpts.iter().any(|o| o.text == e.text)
+            {
+                f.log_excerpts.push(e);
+            }
+        }
+        for c in codes {
+            if f.error_codes.len() < MAX_ERROR_CODES
+                && !f
+                    .error_codes
+                    .iter()
+                    .any(|o| o.kind == c.kind && o.code == c.code)
+            {
+                f.error_codes.push(c);
+            }
+        }
+        let t0 = std::time::Instant::now();
+        let vv = versions::find(&doc, &mask);
+        eprintln!("versions {:?}", t0.elapsed());
+        for v in vv {
+            let same = |o: &SoftwareVersion| {
+                o.name.eq_ignore_ascii_case(&v.name) && o.version == v.version
+            };
+            if f.versions.len() < MAX_VERSIONS && !f.versions.iter().any(same) {
+                f.versions.push(v);
+            }
+        }
+        let t0 = std::time::Instant::now();
+        env.scan(&doc, &mask, attachment);
+        eprintln!("env {:?}", t0.elapsed());
+        let t0 = std::time::Instant::now();
+        let kk = links::find(&doc.text);
+        eprintln!("links {:?}", t0.elapsed());
+        for kb in kk {
+            let same = |o: &KbArticleRef| {
+                (!kb.url.is_empty() && o.url == kb.url)
+                    || (!kb.article_id.is_empty() && o.article_id == kb.article_id)
+            };
+            if f.related_kb.len() < MAX_KB && !f.related_kb.iter().any(same) {
+                f.related_kb.push(kb);
+            }
+        }
+        if !attachment {
+            let t0 = std::time::Instant::now();
+            let s = steps::find(&doc, &mask);
+            eprintln!("steps {:?}", t0.elapsed());
+            if f.reproduction_steps.is_empty() && !s.steps.is_empty() {
+                f.reproduction_steps = s.steps;
+            }
+            if f.expected_behavior.is_none() {
+                f.expected_behavior = s.expected;
+            }
+            if f.actual_behavior.is_none() {
+                f.actual_behavior = s.actual;
+            }
+            let t0 = std::time::Instant::now();
+            let aa = actions::find(&doc, &mask, src.author_role);
+            eprintln!("actions {:?}", t0.elapsed());
+            for a in aa {
+                if f.l1_attempts.len() < actions::MAX_ACTIONS && !f.l1_attempts.contains(&a) {
+                    f.l1_attempts.push(a);
+                }
+            }
+        }
+    }
+    f.environment = env.finish();
+    let t0 = std::time::Instant::now();
+    redaction::scrub(&mut f);
+    eprintln!("scrub {:?}", t0.elapsed());
+    f
+}
+
+/// Copies `findings` into `packet`, scores them and renders the Markdown
+/// (last, so it shows everything). Fields the evaluator owns (summary,
+/// customer, timeline, ...) are left as they are.
+pub fn fill_packet(packet: &mut HandoffPacket, findings: Findings) {
+    let (score, missing) = completeness(&findings);
+    packet.completeness_score = score;
+    packet.missing_items = missing;
+    packet.redactions = redaction_counts(&findings.redactions);
+    packet.log_excerpts = findings.log_excerpts;
+    packet.stack_traces = findings.stack_traces;
+    packet.error_codes = findings.error_codes;
+    packet.versions = findings.versions;
+    packet.environment = Some(findings.environment);
+    packet.reproduction_steps = findings.reproduction_steps;
+    packet.expected_behavior = findings.expected_behavior.unwrap_or_default();
+    packet.actual_behavior = findings.actual_behavior.unwrap_or_default();
+    packet.l1_attempts = findings.l1_attempts;
+    packet.related_kb = findings.related_kb;
+    packet.attachments = findings.attachments;
+    packet.markdown = render_markdown(packet);
+}
+
+fn attachment_note(doc: &text::Doc<'_>, traces: usize, excerpts: usize, codes: usize) -> String {
+    let logish = doc.lines.iter().filter(|l| logs::is_log_line(l)).count();
+    let mut parts = vec![format!("{} lines", doc.lines.len())];
+    if logish * 2 >= doc.lines.len() && logish > 0 {
+        parts.insert(0, "log".to_owned());
+    }
+    for (n, what) in [
+        (traces, "stack trace"),
+        (excerpts, "log excerpt"),
+        (codes, "error code"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}{}", if n == 1 { "" } else { "s" }));
+        }
+    }
+    parts.join(", ")
+}

@@ -1,0 +1,286 @@
+//! The evaluator's processor: folds each `TicketEvent` into the ticket's
+//! state, evaluates the policy at the injected time, emits an
+//! `EscalationDecision` (with its handoff packet) when rules fire, and keeps
+//! one durable deadline per ticket for the next time-based rule.
+
+use std::sync::Arc;
+
+use escalator_proto::v1::ticket_event::Kind;
+use escalator_proto::v1::{
+    Actor, ActorRole, ComplexitySignal, EscalationDecision, EscalationKind, RuleFiring,
+    SupportTier, TicketEvent,
+};
+use escalator_runtime::headers::{CONTENT_TYPE, SCHEMA};
+use escalator_runtime::{Ctx, Output, Processor, Record, Rejection, StateCodec, Timer};
+use prost::Message;
+
+use crate::complexity::keyword_hits;
+use crate::ids::escalation_id;
+use crate::metrics as m;
+use crate::policy::Policy;
+use crate::rules::{Evaluation, evaluate, ping_pong_owner};
+use crate::state::{self, TicketState};
+
+const DEADLINE: &str = "deadline";
+const EXPIRE: &str = "expire";
+
+pub struct Evaluator {
+    pub policy: Arc<Policy>,
+    pub decisions_topic: String,
+    /// How long a resolved ticket's state is kept (reopens within it count).
+    pub retention_ms: i64,
+}
+
+impl Evaluator {
+    /// Counts the evidence the event brings (complexity signals).
+    fn note_evidence(&self, s: &mut TicketState, ev: &TicketEvent) {
+        let (text, customer): (&str, bool) = match &ev.kind {
+            Some(Kind::CommentAdded(c)) => (
+                &c.body,
+                c.author
+                    .as_ref()
+                    .is_some_and(|a| a.role == ActorRole::Customer as i32),
+            ),
+            Some(Kind::CustomerReplied(r)) => (&r.body, true),
+            Some(Kind::AttachmentAdded(a)) => (&a.text_excerpt, false),
+            Some(Kind::Created(_)) => (ev.description.as_deref().unwrap_or(""), true),
+            _ => ("", false),
+        };
+        let subject = if matches!(ev.kind, Some(Kind::Created(_))) {
+            ev.subject.as_deref().unwrap_or("")
+        } else {
+            ""
+        };
+        for t in [subject, text] {
+            if t.is_empty() {
+                continue;
+            }
+            let src = [escalator_diagnostics::Source {
+                kind: escalator_diagnostics::SourceKind::Description,
+                at_ms: ev.event_time_ms,
+                author_role: escalator_diagnostics::Role::Unknown,
+                text: t,
+            }];
+            let f = escalator_diagnostics::extract(&src);
+            s.stack_traces += f.stack_traces.len() as u32;
+            s.error_codes += f.error_codes.len() as u32;
+            if let Some(c) = &self.policy.complexity {
+                keyword_hits(&c.severity_keywords, t, &mut s.severity_hits);
+                if customer {
+                    keyword_hits(&c.urgency_keywords, t, &mut s.urgency_hits);
+                }
+            }
+        }
+    }
+
+    /// Evaluates, decides, and re-arms the deadline. Shared by events and
+    /// timers.
+    fn decide(
+        &self,
+        ctx: &mut Ctx<'_, TicketState>,
+        key: &[u8],
+        mut s: TicketState,
+        basis_ms: i64,
+        trigger_event_id: &str,
+    ) {
+        let now = ctx.now();
+        let mut ev = evaluate(&self.policy, &s, now);
+        if !ev.firings.is_empty() {
+            let decision = self.decision(&mut s, &ev, now, basis_ms, trigger_event_id);
+            let content_type = escalator_proto::content_type::<EscalationDecision>();
+            ctx.emit(
+                Output::new(
+                    &self.decisions_topic,
+                    key.to_vec(),
+                    decision.encode_to_vec(),
+                )
+                .with_header(CONTENT_TYPE, content_type.as_bytes())
+                .with_header(SCHEMA, escalator_proto::SCHEMA),
+            );
+            // The next rule to watch belongs to the new stint.
+            ev = evaluate(&self.policy, &s, now);
+        }
+        match ev.next_deadline_ms {
+            Some(due) if ctx.timer(key, DEADLINE) != Some(due) => ctx.set_timer(key, DEADLINE, due),
+            None if ctx.timer(key, DEADLINE).is_some() => ctx.cancel_timer(key, DEADLINE),
+            _ => {}
+        }
+        if !s.is_open() {
+            if ctx.timer(key, EXPIRE).is_none() {
+                ctx.set_timer(key, EXPIRE, now + self.retention_ms);
+            }
+        } else if ctx.timer(key, EXPIRE).is_some() {
+            ctx.cancel_timer(key, EXPIRE);
+        }
+        ctx.put(key, s);
+    }
+
+    fn decision(
+        &self,
+        s: &mut TicketState,
+        ev: &Evaluation,
+        now: i64,
+        basis_ms: i64,
+        trigger: &str,
+    ) -> EscalationDecision {
+        let primary = &ev.firings[0];
+        let kind = primary.kind;
+        let from_tier = s.tier();
+        let to_tier = primary.to_tier;
+        let id = escalation_id(&s.ticket_id, &primary.rule.id, s.version);
+        let owner = (kind == EscalationKind::PingPong)
+            .then(|| ping_pong_owner(&self.policy, s))
+            .flatten();
+        let packet = crate::packet::build(s);
+        let kind_label = kind_label(kind);
+        for f in &ev.firings {
+            metrics::counter!(m::DECISIONS, "rule" => f.rule.id.clone(), "kind" => kind_label, "customer_tier" => s.customer_tier_name())
+                .increment(1);
+        }
+        metrics::histogram!(m::TIME_TO_ESCALATE, "kind" => kind_label)
+            .record((now - s.queue_entered_ms).max(0) as f64 / 1000.0);
+        metrics::histogram!(m::COMPLETENESS).record(packet.completeness_score);
+        let decision = EscalationDecision {
+            escalation_id: id.clone(),
+            ticket_id: s.ticket_id.clone(),
+            decided_at_ms: now,
+            basis_event_time_ms: basis_ms,
+            trigger_event_id: trigger.to_owned(),
+            kind: kind as i32,
+            from_tier: from_tier as i32,
+            to_tier: to_tier as i32,
+            domain_hint: s.domain.clone(),
+            rule_firings: ev
+                .firings
+                .iter()
+                .map(|f| RuleFiring {
+                    rule_id: f.rule.id.clone(),
+                    rule_version: f.rule.version.clone(),
+                    description: f.rule.description.clone(),
+                    observed_value: f.observed.clone(),
+                    observed_numeric: f.observed_numeric,
+                    threshold: f.threshold.clone(),
+                    threshold_numeric: f.threshold_numeric,
+                    unit: f.unit.to_owned(),
+                    calendar_id: f.calendar.as_ref().map(|c| c.0.clone()).unwrap_or_default(),
+                    time_zone: f.calendar.as_ref().map(|c| c.1.clone()).unwrap_or_default(),
+                    business_elapsed_ms: f.business_elapsed_ms,
+                    wall_elapsed_ms: f.wall_elapsed_ms,
+                })
+                .collect(),
+            complexity_score: ev.complexity_score,
+            complexity_signals: ev
+                .complexity_signals
+                .iter()
+                .map(|c| ComplexitySignal {
+                    name: c.name.clone(),
+                    weight: c.weight,
+                    value: c.value,
+                    contribution: c.contribution,
+                })
+                .collect(),
+            policy_version: self.policy.version.clone(),
+            state_version: s.version as i64,
+            owner: owner.as_ref().map(|o| Actor {
+                id: o.clone(),
+                name: Some(o.clone()),
+                role: ActorRole::Specialist as i32,
+                tier: SupportTier::L2 as i32,
+            }),
+            owner_queue: owner.map(|o| format!("owner:{o}")).unwrap_or_default(),
+            handoff: Some(packet),
+        };
+        // Never again for the same reason in this stint; and the ticket is
+        // now, as far as the evaluator knows, with the next tier.
+        let stint = s.stint;
+        for f in &ev.firings {
+            s.fired.push((f.rule.id.clone(), stint));
+        }
+        if s.fired.len() > 64 {
+            s.fired.drain(..s.fired.len() - 64);
+        }
+        if kind == EscalationKind::PingPong {
+            s.ping_pong_flagged = s.send_backs;
+        }
+        s.last_escalation_id = id;
+        let queue = if decision.owner_queue.is_empty() {
+            format!(
+                "escalated:{}",
+                if s.domain.is_empty() {
+                    "triage"
+                } else {
+                    &s.domain
+                }
+            )
+        } else {
+            decision.owner_queue.clone()
+        };
+        s.enter_queue(to_tier, &queue, now);
+        decision
+    }
+}
+
+fn kind_label(k: EscalationKind) -> &'static str {
+    match k {
+        EscalationKind::Escalate => "escalate",
+        EscalationKind::Reescalate => "reescalate",
+        EscalationKind::PingPong => "ping_pong",
+        EscalationKind::Reopen => "reopen",
+        EscalationKind::Unspecified => "unspecified",
+    }
+}
+
+impl Processor for Evaluator {
+    type State = TicketState;
+
+    fn name(&self) -> &str {
+        "evaluator"
+    }
+
+    fn codec(&self) -> &dyn StateCodec<TicketState> {
+        &state::StateCodec
+    }
+
+    fn process(
+        &self,
+        ctx: &mut Ctx<'_, TicketState>,
+        record: &Record<'_>,
+    ) -> Result<(), Rejection> {
+        let ev = TicketEvent::decode(record.value)
+            .map_err(|e| Rejection::new("malformed_event", format!("not a TicketEvent: {e}")))?;
+        if ev.ticket_id.is_empty() {
+            return Err(Rejection::new(
+                "missing_ticket_id",
+                "TicketEvent without ticket_id",
+            ));
+        }
+        let key = ev.ticket_id.as_bytes().to_vec();
+        let mut s = ctx.get(&key).cloned().unwrap_or_default();
+        let late = ev.event_time_ms < s.snapshot_ms;
+        if !s.apply(&ev, &self.policy.pause_statuses) {
+            metrics::counter!(m::EVENTS, "outcome" => "duplicate").increment(1);
+            return Ok(());
+        }
+        metrics::counter!(m::EVENTS, "outcome" => if late { "late" } else { "applied" })
+            .increment(1);
+        self.note_evidence(&mut s, &ev);
+        self.decide(ctx, &key, s, ev.event_time_ms, &ev.event_id);
+        Ok(())
+    }
+
+    fn on_timer(&self, ctx: &mut Ctx<'_, TicketState>, timer: &Timer) -> Result<(), Rejection> {
+        let Some(s) = ctx.get(&timer.key).cloned() else {
+            return Ok(());
+        };
+        if timer.name == EXPIRE {
+            if !s.is_open() {
+                ctx.delete(&timer.key);
+                ctx.cancel_timer(&timer.key, DEADLINE);
+            }
+            return Ok(());
+        }
+        let key = timer.key.clone();
+        self.decide(ctx, &key, s, timer.due_ms, "");
+        Ok(())
+    }
+}
