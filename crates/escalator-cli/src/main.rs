@@ -2,6 +2,7 @@
 
 mod check_config;
 mod normalize;
+mod tail;
 
 use clap::{Parser, Subcommand};
 
@@ -22,6 +23,8 @@ enum Command {
     Normalize(normalize::Args),
     /// Validate an escalation policy and show what it does for sample tickets.
     CheckConfig(check_config::Args),
+    /// Follow the routed escalations of a domain on Kafka.
+    Tail(tail::Args),
 }
 
 fn main() {
@@ -29,6 +32,7 @@ fn main() {
     let code = match cli.command {
         Command::Normalize(args) => normalize::run(&args),
         Command::CheckConfig(args) => check_config::run(&args),
+        Command::Tail(args) => tail::run(&args),
     };
     std::process::exit(code);
 }

@@ -6,7 +6,6 @@
 //! requests to the customer are kept as `asked customer: ...`.
 
 use crate::Role;
-use crate::logs::is_log_line;
 use crate::text::{Doc, squash, truncate};
 
 pub(crate) const MAX_ACTIONS: usize = 15;
@@ -37,7 +36,7 @@ pub(crate) fn find(doc: &Doc<'_>, mask: &[bool], role: Role) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (i, line) in doc.lines.iter().enumerate() {
         // Quoted replies are someone else's words.
-        if mask[i] || is_log_line(line) || line.trim_start().starts_with('>') {
+        if mask[i] || doc.log[i] || line.trim_start().starts_with('>') {
             continue;
         }
         let line = BULLET.find(line).map_or(*line, |m| &line[m.end()..]);

@@ -10,6 +10,7 @@ use escalator_proto::v1::{ErrorCode, ErrorCodeKind as Kind};
 use crate::text::snippet;
 
 const CONTEXT_RADIUS: usize = 60;
+const MAX_PER_SOURCE: usize = 100;
 const MAX_LINE_BYTES: usize = 4096;
 
 regex!(
@@ -60,6 +61,9 @@ regex!(
     r#"\b(AADSTS\d{5,6}|E11000|ER_[A-Z0-9_]{3,}|0x[89A-Fa-f][0-9A-Fa-f]{7})\b|\b(?:net::)?(ERR_[A-Z0-9_]{3,})\b|\b(Msg \d{3,6}), Level \d+|\b(invalid_grant|invalid_client|unauthorized_client|invalid_scope|unsupported_grant_type|interaction_required|login_required|consent_required)\b|(?i:\b(?:error|err|fehler|código de error|error[_ ]?code|errorcode|code|código))\s*[:#=]?\s*"?([A-Z][A-Z0-9]{1,7}-\d{2,6})\b"#
 );
 regex!(GRPC, r"\brpc error: code = (\w+)");
+// Cheap test before the many patterns: every code has a digit, an
+// upper-case E, an underscore or "rpc error" in it.
+regex!(ANY_CODE, r"[0-9]|E|_|rpc error");
 
 const ERRNO_NAMES: &[&str] = &[
     "ECONNREFUSED",
@@ -172,7 +176,14 @@ struct Hit {
 pub(crate) fn find(lines: &[&str]) -> Vec<ErrorCode> {
     let mut out: Vec<ErrorCode> = Vec::new();
     for line in lines {
+        // Dedup is a scan of `out`: a cap keeps a hostile text linear.
+        if out.len() >= MAX_PER_SOURCE {
+            break;
+        }
         let line = &line[..crate::text::floor_boundary(line, MAX_LINE_BYTES)];
+        if !ANY_CODE.is_match(line) {
+            continue;
+        }
         let mut hits = Vec::new();
         find_in_line(line, &mut hits);
         hits.sort_by_key(|h| h.start);
@@ -236,15 +247,19 @@ fn find_in_line(line: &str, hits: &mut Vec<Hit>) {
         &*HTTP_ACCESS_LOG,
         &*HTTP_PLURAL,
     ] {
-        for caps in re.captures_iter(line) {
+        for caps in crate::text::captures(re, line) {
             if let (Some(all), Some(code)) = (caps.get(0), caps.get(1)) {
-                if is_error_status(code.as_str()) && !glued(line, code.start(), code.end()) {
+                if is_error_status(code.as_str())
+                    && !glued(line, code.start(), code.end())
+                    // The whole match: "504s" is a plural, not 504 seconds.
+                    && !UNITS.contains(&next_word(line, all.end()).as_str())
+                {
                     push(Kind::HttpStatus, code.as_str(), all.start(), all.end());
                 }
             }
         }
     }
-    for caps in HTTP_REASON.captures_iter(line) {
+    for caps in crate::text::captures(&HTTP_REASON, line) {
         if let (Some(all), Some(code), Some(phrase)) = (caps.get(0), caps.get(1), caps.get(2)) {
             let n = code.as_str().parse::<u16>().unwrap_or_default();
             let phrase = phrase.as_str().to_lowercase();
@@ -257,7 +272,7 @@ fn find_in_line(line: &str, hits: &mut Vec<Hit>) {
         }
     }
     for re in [&*HTTP_VERB, &*HTTP_SEEN] {
-        for caps in re.captures_iter(line) {
+        for caps in crate::text::captures(re, line) {
             if let (Some(all), Some(code)) = (caps.get(0), caps.get(1)) {
                 if is_error_status(code.as_str())
                     && !UNITS.contains(&next_word(line, code.end()).as_str())
@@ -268,7 +283,7 @@ fn find_in_line(line: &str, hits: &mut Vec<Hit>) {
             }
         }
     }
-    for caps in HTTP_ERROR_WORD.captures_iter(line) {
+    for caps in crate::text::captures(&HTTP_ERROR_WORD, line) {
         if let (Some(all), Some(code)) = (caps.get(0), caps.get(1).or(caps.get(2))) {
             if !glued(line, code.start(), code.end())
                 && !UNITS.contains(&next_word(line, code.end()).as_str())
@@ -278,7 +293,7 @@ fn find_in_line(line: &str, hits: &mut Vec<Hit>) {
         }
     }
     for re in [&*SQLSTATE, &*MYSQL_STATE] {
-        for caps in re.captures_iter(line) {
+        for caps in crate::text::captures(re, line) {
             if let (Some(all), Some(code)) = (caps.get(0), caps.get(1)) {
                 if code.as_str().bytes().any(|b| b.is_ascii_digit()) {
                     push(Kind::Sqlstate, code.as_str(), all.start(), all.end());
@@ -294,12 +309,12 @@ fn find_in_line(line: &str, hits: &mut Vec<Hit>) {
             push(Kind::Errno, m.as_str(), m.start(), m.end());
         }
     }
-    for caps in ERRNO_NUMBER.captures_iter(line) {
+    for caps in crate::text::captures(&ERRNO_NUMBER, line) {
         if let (Some(all), Some(n)) = (caps.get(0), (1..=4).find_map(|g| caps.get(g))) {
             push(Kind::Errno, n.as_str(), all.start(), all.end());
         }
     }
-    for caps in VENDOR.captures_iter(line) {
+    for caps in crate::text::captures(&VENDOR, line) {
         let code = (1..=5).find_map(|g| caps.get(g));
         if let (Some(all), Some(code)) = (caps.get(0), code) {
             let c = code.as_str();
@@ -309,7 +324,7 @@ fn find_in_line(line: &str, hits: &mut Vec<Hit>) {
             }
         }
     }
-    for caps in GRPC.captures_iter(line) {
+    for caps in crate::text::captures(&GRPC, line) {
         if let (Some(all), Some(code)) = (caps.get(0), caps.get(1)) {
             if code.as_str() != "OK" {
                 push(Kind::Other, code.as_str(), all.start(), all.end());
@@ -370,6 +385,7 @@ mod tests {
             "it returned 500 rows",
             "HTTP 200 but the body is empty",
             "it took 503 ms",
+            "status: 500 users affected",
             "room 502 on floor 4",
         ] {
             assert_eq!(codes(text), vec![], "{text}");

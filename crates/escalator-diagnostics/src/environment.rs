@@ -8,11 +8,11 @@ use std::collections::HashMap;
 
 use escalator_proto::v1::Environment;
 
-use crate::logs::is_log_line;
 use crate::text::{Doc, squash, truncate};
 use crate::versions::{Category, mentions};
 
 const MAX_VALUES: usize = 3;
+const MAX_CANDIDATES: usize = 32;
 const MAX_ATTRIBUTES: usize = 20;
 const MAX_VALUE_CHARS: usize = 100;
 
@@ -82,6 +82,7 @@ regex!(
     KUBECTL_POD,
     r"\bkubectl\b.*?\s(?:logs|describe pod|exec)\s+(?:-\S+\s+)*(?:pod/)?([a-z0-9][a-z0-9\-.]{2,252})"
 );
+regex!(K8S_ANY, r"(?i)cluster|namespace|pod|kubectl");
 regex!(
     KEY_VALUE,
     r"^\s*(?:[-*•]\s*)?(?:\*\*)?(\p{L}[\p{L}\p{N} ._/()\-]{0,40}?)(?:\*\*)?\s*[:：]\s*(?:\*\*)?\s*(\S.*?)\s*$"
@@ -356,6 +357,7 @@ fn add(list: &mut Vec<Candidate>, key: &str, value: &str, rank: u8) {
     if value.is_empty() {
         return;
     }
+    let full = list.len() >= MAX_CANDIDATES;
     match list.iter_mut().find(|c| c.key == key) {
         Some(c) => {
             if rank < c.rank || (rank == c.rank && value.len() > c.value.len()) {
@@ -363,6 +365,8 @@ fn add(list: &mut Vec<Candidate>, key: &str, value: &str, rank: u8) {
                 c.rank = rank;
             }
         }
+        // A cap keeps the lookup above cheap on a text of a thousand clusters.
+        None if full => {}
         None => list.push(Candidate {
             key: key.to_owned(),
             value,
@@ -412,7 +416,7 @@ impl Collector {
             .iter()
             .enumerate()
             .map(|(i, l)| {
-                (!attachment && !mask[i] && !is_log_line(l))
+                (!attachment && !mask[i] && !doc.log[i])
                     .then(|| key_value(l))
                     .flatten()
             })
@@ -422,7 +426,7 @@ impl Collector {
                 continue;
             }
             self.kubernetes(line);
-            if is_log_line(line) {
+            if doc.log[i] {
                 continue;
             }
             if let Some((key, value)) = &kv[i] {
@@ -488,19 +492,22 @@ impl Collector {
         for m in REGION_CODE.find_iter(line) {
             add(&mut self.region, m.as_str(), m.as_str(), 1);
         }
-        for caps in REGION_WORD.captures_iter(line) {
+        for caps in crate::text::captures(&REGION_WORD, line) {
             if let Some(r) = caps.get(1) {
                 add(&mut self.region, r.as_str(), r.as_str(), 2);
             }
         }
-        for caps in DEPLOYMENT.captures_iter(line) {
+        for caps in crate::text::captures(&DEPLOYMENT, line) {
             let d = deployment_of(&caps);
             add(&mut self.deployment, d, d, 1);
         }
     }
 
     fn kubernetes(&mut self, line: &str) {
-        for caps in CLUSTER.captures_iter(line) {
+        if !K8S_ANY.is_match(line) {
+            return;
+        }
+        for caps in crate::text::captures(&CLUSTER, line) {
             if let Some(v) = caps.get(1) {
                 let v = v.as_str().trim_end_matches('.');
                 if v.contains(|c: char| c == '-' || c.is_ascii_digit()) {
@@ -508,7 +515,7 @@ impl Collector {
                 }
             }
         }
-        for caps in NAMESPACE.captures_iter(line) {
+        for caps in crate::text::captures(&NAMESPACE, line) {
             if let Some(v) = caps.get(3) {
                 let v = v.as_str();
                 let explicit = caps.get(1).is_some() || caps.get(2).is_some();
@@ -518,14 +525,14 @@ impl Collector {
                 }
             }
         }
-        for caps in KUBECTL_NS.captures_iter(line) {
+        for caps in crate::text::captures(&KUBECTL_NS, line) {
             if let Some(v) = caps.get(1) {
                 self.attribute("namespace", v.as_str());
             }
         }
         for caps in POD
             .captures_iter(line)
-            .chain(KUBECTL_POD.captures_iter(line))
+            .chain(crate::text::captures(&KUBECTL_POD, line))
         {
             if let Some(v) = caps.get(1) {
                 let v = v.as_str().trim_end_matches('.');
@@ -582,7 +589,7 @@ const NOT_NAMES: &[&str] = &[
 
 /// A `Key: value` line whose key reads like a fact's name.
 fn key_value(line: &str) -> Option<(String, &str)> {
-    if crate::steps::is_label(line) {
+    if !line.contains([':', '：']) || crate::steps::is_label(line) {
         return None;
     }
     let caps = KEY_VALUE.captures(line)?;

@@ -148,29 +148,17 @@ pub fn extract(sources: &[Source<'_>]) -> Findings {
                 format!("attachment {file_name}")
             }
         };
-        let t0 = std::time::Instant::now();
         let capped = text::cap(src.text);
-        eprintln!("cap {:?}", t0.elapsed());
-        let t0 = std::time::Instant::now();
         let normalized = text::normalize(&capped);
-        eprintln!("normalize {:?}", t0.elapsed());
-        let t0 = std::time::Instant::now();
         let redacted = escalator_redact::redact(&normalized);
-        eprintln!("redact {:?}", t0.elapsed());
         f.redactions.merge(&redacted.counts);
         let doc = text::Doc::new(&redacted.text);
         let attachment = matches!(src.kind, SourceKind::Attachment { .. });
 
-        let t0 = std::time::Instant::now();
         let traces = stack::find(&doc.lines);
-        eprintln!("stack {:?}", t0.elapsed());
         let mask = stack::mask(doc.lines.len(), &traces);
-        let t0 = std::time::Instant::now();
         let excerpts = logs::find(&doc, &mask, &label);
-        eprintln!("logs {:?}", t0.elapsed());
-        let t0 = std::time::Instant::now();
         let codes = codes::find(&doc.lines);
-        eprintln!("codes {:?}", t0.elapsed());
 
         if let SourceKind::Attachment { content_type, .. } = src.kind {
             f.attachments.push(AttachmentSummary {
@@ -209,10 +197,7 @@ pub fn extract(sources: &[Source<'_>]) -> Findings {
                 f.error_codes.push(c);
             }
         }
-        let t0 = std::time::Instant::now();
-        let vv = versions::find(&doc, &mask);
-        eprintln!("versions {:?}", t0.elapsed());
-        for v in vv {
+        for v in versions::find(&doc, &mask) {
             let same = |o: &SoftwareVersion| {
                 o.name.eq_ignore_ascii_case(&v.name) && o.version == v.version
             };
@@ -220,13 +205,8 @@ pub fn extract(sources: &[Source<'_>]) -> Findings {
                 f.versions.push(v);
             }
         }
-        let t0 = std::time::Instant::now();
         env.scan(&doc, &mask, attachment);
-        eprintln!("env {:?}", t0.elapsed());
-        let t0 = std::time::Instant::now();
-        let kk = links::find(&doc.text);
-        eprintln!("links {:?}", t0.elapsed());
-        for kb in kk {
+        for kb in links::find(doc.text) {
             let same = |o: &KbArticleRef| {
                 (!kb.url.is_empty() && o.url == kb.url)
                     || (!kb.article_id.is_empty() && o.article_id == kb.article_id)
@@ -236,9 +216,7 @@ pub fn extract(sources: &[Source<'_>]) -> Findings {
             }
         }
         if !attachment {
-            let t0 = std::time::Instant::now();
             let s = steps::find(&doc, &mask);
-            eprintln!("steps {:?}", t0.elapsed());
             if f.reproduction_steps.is_empty() && !s.steps.is_empty() {
                 f.reproduction_steps = s.steps;
             }
@@ -248,10 +226,7 @@ pub fn extract(sources: &[Source<'_>]) -> Findings {
             if f.actual_behavior.is_none() {
                 f.actual_behavior = s.actual;
             }
-            let t0 = std::time::Instant::now();
-            let aa = actions::find(&doc, &mask, src.author_role);
-            eprintln!("actions {:?}", t0.elapsed());
-            for a in aa {
+            for a in actions::find(&doc, &mask, src.author_role) {
                 if f.l1_attempts.len() < actions::MAX_ACTIONS && !f.l1_attempts.contains(&a) {
                     f.l1_attempts.push(a);
                 }
@@ -259,10 +234,43 @@ pub fn extract(sources: &[Source<'_>]) -> Findings {
         }
     }
     f.environment = env.finish();
-    let t0 = std::time::Instant::now();
     redaction::scrub(&mut f);
-    eprintln!("scrub {:?}", t0.elapsed());
     f
+}
+
+/// How many stack traces and error codes one text holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EvidenceCounts {
+    pub stack_traces: u32,
+    pub error_codes: u32,
+}
+
+/// Counts what [`extract`] would find as stack traces and error codes in
+/// one text, for a hot path that needs no content: no redaction (nothing is
+/// kept), no versions, environment, steps or logs, so it costs a fraction of
+/// `extract`.
+pub fn evidence_counts(text: &str) -> EvidenceCounts {
+    let capped = text::cap(text);
+    let normalized = text::normalize(&capped);
+    let lines: Vec<&str> = normalized.split('\n').collect();
+    let traces = stack::find(&lines);
+    let mut distinct: Vec<&StackTrace> = Vec::new();
+    for t in &traces {
+        let same = |o: &&StackTrace| {
+            o.language == t.trace.language
+                && o.exception_type == t.trace.exception_type
+                && o.message == t.trace.message
+                && o.top_frame == t.trace.top_frame
+        };
+        if !distinct.iter().any(same) {
+            distinct.push(&t.trace);
+        }
+    }
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    EvidenceCounts {
+        stack_traces: count(distinct.len().min(MAX_STACK_TRACES)),
+        error_codes: count(codes::find(&lines).len().min(MAX_ERROR_CODES)),
+    }
 }
 
 /// Copies `findings` into `packet`, scores them and renders the Markdown
@@ -288,7 +296,7 @@ pub fn fill_packet(packet: &mut HandoffPacket, findings: Findings) {
 }
 
 fn attachment_note(doc: &text::Doc<'_>, traces: usize, excerpts: usize, codes: usize) -> String {
-    let logish = doc.lines.iter().filter(|l| logs::is_log_line(l)).count();
+    let logish = doc.log.iter().filter(|l| **l).count();
     let mut parts = vec![format!("{} lines", doc.lines.len())];
     if logish * 2 >= doc.lines.len() && logish > 0 {
         parts.insert(0, "log".to_owned());

@@ -15,15 +15,20 @@ regex!(
 );
 regex!(SLUG, r"/articles?/\d+-([^/?#]+)|/pages/\d+/([^/?#]+)");
 
+/// References per source; dedup scans the list, so a cap keeps it linear.
+const MAX_PER_SOURCE: usize = 50;
+
 pub(crate) fn find(text: &str) -> Vec<KbArticleRef> {
     let mut out: Vec<KbArticleRef> = Vec::new();
-    let mut spans = Vec::new();
+    // In text order, so a binary search tells whether an id sits in a URL.
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     for m in URL.find_iter(text) {
         spans.push((m.start(), m.end()));
         let url = m
             .as_str()
             .trim_end_matches(['.', ',', ';', ':', '!', '?', '\'', '>']);
-        if !KB_URL.is_match(url) || out.iter().any(|k| k.url == url) {
+        if out.len() >= MAX_PER_SOURCE || !KB_URL.is_match(url) || out.iter().any(|k| k.url == url)
+        {
             continue;
         }
         let article_id = URL_ID
@@ -44,7 +49,11 @@ pub(crate) fn find(text: &str) -> Vec<KbArticleRef> {
         });
     }
     for m in KB_ID.find_iter(text) {
-        let inside = spans.iter().any(|&(s, e)| s <= m.start() && m.end() <= e);
+        if out.len() >= MAX_PER_SOURCE {
+            break;
+        }
+        let before = spans.partition_point(|&(s, _)| s <= m.start());
+        let inside = before > 0 && spans[before - 1].1 >= m.end();
         if !inside && !out.iter().any(|k| k.article_id == m.as_str()) {
             out.push(KbArticleRef {
                 article_id: m.as_str().to_owned(),

@@ -85,7 +85,8 @@ struct Unit {
     severity: Option<Severity>,
 }
 
-fn units(lines: &[&str], mask: &[bool]) -> Vec<Unit> {
+fn units(doc: &Doc<'_>, mask: &[bool]) -> Vec<Unit> {
+    let lines = &doc.lines;
     let mut out = Vec::new();
     let mut i = 0;
     while i < lines.len() {
@@ -105,7 +106,7 @@ fn units(lines: &[&str], mask: &[bool]) -> Vec<Unit> {
             continue;
         }
         let l = lines[i];
-        let log = is_log_line(l);
+        let log = doc.log[i];
         out.push(Unit {
             start: i,
             end: i + 1,
@@ -120,15 +121,15 @@ fn units(lines: &[&str], mask: &[bool]) -> Vec<Unit> {
 }
 
 pub(crate) fn find(doc: &Doc<'_>, mask: &[bool], source: &str) -> Vec<LogExcerpt> {
-    let units = units(&doc.lines, mask);
+    let units = units(doc, mask);
     let mut windows: Vec<(usize, usize, Severity)> = Vec::new();
     for (s, e) in runs(&units) {
         let logs = units[s..e].iter().filter(|u| u.log).count();
         if logs < 2 && !units[s..e].iter().any(|u| u.strong) {
             continue;
         }
-        for t in s..e {
-            let Some(sev) = units[t].severity else {
+        for (t, u) in units.iter().enumerate().take(e).skip(s) {
+            let Some(sev) = u.severity else {
                 continue;
             };
             let (from, to) = (t.saturating_sub(BEFORE).max(s), (t + AFTER + 1).min(e));

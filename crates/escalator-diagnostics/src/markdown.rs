@@ -81,7 +81,10 @@ pub fn render_markdown(packet: &HandoffPacket) -> String {
 }
 
 fn section(md: &mut String, title: &str) {
-    let _ = write!(md, "\n## {title}\n\n");
+    while !md.ends_with("\n\n") {
+        md.push('\n');
+    }
+    let _ = write!(md, "## {title}\n\n");
 }
 
 fn header(md: &mut String, p: &HandoffPacket) {
@@ -170,6 +173,15 @@ fn stack_traces(md: &mut String, p: &HandoffPacket) {
                 code(&t.top_frame),
                 t.frame_count
             );
+        }
+        // The last cause of a chain is where it started.
+        let root = t
+            .frames
+            .lines()
+            .rev()
+            .find_map(|l| l.trim().strip_prefix("Caused by: "));
+        if let Some(root) = root {
+            let _ = writeln!(md, "Root cause: {}\n", inline(root));
         }
         if !t.frames.is_empty() {
             fenced(md, &t.frames);

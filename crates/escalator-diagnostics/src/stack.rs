@@ -399,7 +399,13 @@ regex!(
 regex!(RUBY_EXC, r"^(\S+:\d+:in [`'][^']*'): (.*) \(([\w:]+)\)\s*$");
 
 fn style_of(l: &str) -> Option<Style> {
-    if JAVA_FRAME.is_match(l) {
+    // Every frame starts with one of these words: skip the patterns otherwise.
+    let first = l.split_whitespace().next().unwrap_or_default();
+    let framed = matches!(first, "at" | "bei" | "en" | "à" | "в" | "場所" | "from")
+        || first.starts_with('#');
+    if !framed {
+        None
+    } else if JAVA_FRAME.is_match(l) {
         Some(Style::Java)
     } else if NODE_FRAME.is_match(l) {
         Some(Style::Node)

@@ -4,7 +4,6 @@
 //! German, Spanish, Japanese), or else the first numbered list whose items
 //! read like actions.
 
-use crate::logs::is_log_line;
 use crate::text::{Doc, squash, truncate};
 
 const MAX_STEPS: usize = 20;
@@ -207,7 +206,7 @@ fn clean(s: &str, max: usize) -> String {
 
 pub(crate) fn find(doc: &Doc<'_>, mask: &[bool]) -> Steps {
     let lines = &doc.lines;
-    let usable = |i: usize| !mask[i] && !is_log_line(lines[i]);
+    let usable = |i: usize| !mask[i] && !doc.log[i];
     let mut out = Steps::default();
     for i in 0..lines.len() {
         if !usable(i) {

@@ -8,23 +8,28 @@ use regex::{Captures, Regex};
 /// Bytes of one source that are scanned; the rest is cut from the middle.
 pub(crate) const MAX_SOURCE_BYTES: usize = 256 * 1024;
 
+/// Compiles a constant pattern. Word boundaries are ASCII ones: Unicode
+/// `\b` makes the fast DFA give up on non-ASCII text (German, Japanese
+/// tickets), and an ASCII boundary also lets "Chrome120を" match where a
+/// Unicode one would not.
 #[allow(clippy::expect_used)] // the patterns are constants, each exercised by the tests
 pub(crate) fn compile(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("constant pattern compiles")
+    Regex::new(&pattern.replace(r"\b", r"(?-u:\b)")).expect("constant pattern compiles")
 }
 
-/// A prepared source: its text and its lines.
+/// A prepared source: its text, its lines and which of them look like log
+/// lines (asked by several extractors, so computed once).
 pub(crate) struct Doc<'t> {
     pub text: &'t str,
     pub lines: Vec<&'t str>,
+    pub log: Vec<bool>,
 }
 
 impl<'t> Doc<'t> {
     pub fn new(text: &'t str) -> Self {
-        Doc {
-            text,
-            lines: text.split('\n').collect(),
-        }
+        let lines: Vec<&str> = text.split('\n').collect();
+        let log = lines.iter().map(|l| crate::logs::is_log_line(l)).collect();
+        Doc { text, lines, log }
     }
 }
 
@@ -168,6 +173,18 @@ regex!(
     LOG_PREFIX,
     r"^(?:[\w.\-]+\s+\|\s?)?(?:\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?\]?\s?|[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \S+ [^\s:]+:\s?|\[?\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?\]?\s)?(?:(?:stdout|stderr) [FP] )?"
 );
+
+/// `captures_iter` that costs nothing when there is no match: most lines
+/// match none of a module's patterns, and preparing captures allocates.
+pub(crate) fn captures<'r, 'h>(
+    re: &'r Regex,
+    hay: &'h str,
+) -> std::iter::Flatten<std::option::IntoIter<regex::CaptureMatches<'r, 'h>>> {
+    re.is_match(hay)
+        .then(|| re.captures_iter(hay))
+        .into_iter()
+        .flatten()
+}
 
 /// The line without a leading log prefix.
 pub(crate) fn strip_prefix(line: &str) -> &str {

@@ -267,6 +267,11 @@ const STOPWORDS: &[&str] = &[
     "tried",
 ];
 
+/// Every version has a digit; most lines of prose have none.
+fn has_digit(line: &str) -> bool {
+    line.bytes().any(|b| b.is_ascii_digit())
+}
+
 fn looks_like_date(v: &str) -> bool {
     let parts: Vec<&str> = v.split('.').collect();
     let n = |s: &str| s.parse::<u32>().unwrap_or(u32::MAX);
@@ -309,6 +314,9 @@ fn next_word(line: &str, end: usize) -> String {
 /// strings. Name-only mentions (no version) come only from user agents.
 pub(crate) fn mentions(line: &str) -> Vec<Mention> {
     let mut out: Vec<Mention> = Vec::new();
+    if !has_digit(line) {
+        return out;
+    }
     if let Some(ua) = USER_AGENT.captures(line) {
         let (start, end) = ua.get(0).map_or((0, 0), |m| (m.start(), m.end()));
         let platform = ua.get(1).map_or("", |m| m.as_str());
@@ -344,7 +352,7 @@ pub(crate) fn mentions(line: &str) -> Vec<Mention> {
         }
     }
     let free = |out: &[Mention], s: usize, e: usize| !out.iter().any(|m| s < m.end && m.start < e);
-    for caps in WINDOWS.captures_iter(line) {
+    for caps in crate::text::captures(&WINDOWS, line) {
         let (Some(all), Some(ver)) = (caps.get(0), caps.name("ver")) else {
             continue;
         };
@@ -364,7 +372,7 @@ pub(crate) fn mentions(line: &str) -> Vec<Mention> {
             end: all.end(),
         });
     }
-    for caps in DOTNET.captures_iter(line) {
+    for caps in crate::text::captures(&DOTNET, line) {
         if let (Some(all), Some(ver)) = (caps.get(0), caps.get(1)) {
             if free(&out, all.start(), all.end()) {
                 out.push(Mention {
@@ -377,7 +385,7 @@ pub(crate) fn mentions(line: &str) -> Vec<Mention> {
             }
         }
     }
-    for caps in GO.captures_iter(line) {
+    for caps in crate::text::captures(&GO, line) {
         if let (Some(all), Some(ver)) = (caps.get(0), caps.get(1).or(caps.get(2))) {
             if free(&out, all.start(), all.end()) {
                 out.push(Mention {
@@ -390,7 +398,7 @@ pub(crate) fn mentions(line: &str) -> Vec<Mention> {
             }
         }
     }
-    for caps in KNOWN.captures_iter(line) {
+    for caps in crate::text::captures(&KNOWN, line) {
         let (Some(all), Some(name), Some(ver)) = (caps.get(0), caps.name("name"), caps.name("ver"))
         else {
             continue;
@@ -452,7 +460,7 @@ fn name_before(line: &str, start: usize, allow_lowercase: bool) -> Option<String
 pub(crate) fn find(doc: &Doc<'_>, mask: &[bool]) -> Vec<SoftwareVersion> {
     let mut out = Vec::new();
     for (i, line) in doc.lines.iter().enumerate() {
-        if mask[i] {
+        if mask[i] || !has_digit(line) {
             continue;
         }
         let mut spans: Vec<(usize, usize)> = Vec::new();
@@ -471,7 +479,7 @@ pub(crate) fn find(doc: &Doc<'_>, mask: &[bool]) -> Vec<SoftwareVersion> {
                 push(m.name.to_owned(), &m.version, m.start, m.end);
             }
         }
-        for caps in KEYWORD.captures_iter(line) {
+        for caps in crate::text::captures(&KEYWORD, line) {
             if let (Some(all), Some(v)) = (caps.get(0), caps.get(1).or(caps.get(2))) {
                 if continues(line, all.end())
                     || looks_like_ip(v.as_str())
@@ -484,7 +492,7 @@ pub(crate) fn find(doc: &Doc<'_>, mask: &[bool]) -> Vec<SoftwareVersion> {
                 push(name, v.as_str(), all.start(), all.end());
             }
         }
-        for caps in V_PREFIX.captures_iter(line) {
+        for caps in crate::text::captures(&V_PREFIX, line) {
             if let (Some(all), Some(v)) = (caps.get(0), caps.get(1)) {
                 if continues(line, all.end()) || looks_like_ip(v.as_str()) {
                     continue;
@@ -494,7 +502,7 @@ pub(crate) fn find(doc: &Doc<'_>, mask: &[bool]) -> Vec<SoftwareVersion> {
                 push(name, v.as_str(), all.start(), all.end());
             }
         }
-        for caps in RELEASE.captures_iter(line) {
+        for caps in crate::text::captures(&RELEASE, line) {
             if let (Some(all), Some(kw), Some(v)) = (caps.get(0), caps.get(1), caps.get(2)) {
                 if continues(line, all.end())
                     || looks_like_ip(v.as_str())
@@ -510,7 +518,7 @@ pub(crate) fn find(doc: &Doc<'_>, mask: &[bool]) -> Vec<SoftwareVersion> {
                 );
             }
         }
-        for caps in GENERIC.captures_iter(line) {
+        for caps in crate::text::captures(&GENERIC, line) {
             if let (Some(all), Some(name), Some(v)) = (caps.get(0), caps.get(1), caps.get(2)) {
                 let first = name.as_str().split_whitespace().next().unwrap_or_default();
                 if STOPWORDS.contains(&first.to_lowercase().as_str())

@@ -85,6 +85,9 @@ impl Evaluator {
     ) {
         let now = ctx.now();
         let mut ev = evaluate(&self.policy, &s, now);
+        for st in ev.statuses.iter().filter(|st| st.observed.starts_with("error:")) {
+            metrics::counter!(m::CUSTOM_ERRORS, "rule" => st.rule_id.clone()).increment(1);
+        }
         if !ev.firings.is_empty() {
             let decision = self.decision(&mut s, &ev, now, basis_ms, trigger_event_id);
             let content_type = escalator_proto::content_type::<EscalationDecision>();

@@ -113,3 +113,47 @@ pub fn all_names() -> Vec<String> {
     names.sort();
     names
 }
+
+/// Every string stored in `f`, to search for what must not be there.
+pub fn strings(f: &Findings) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for e in &f.log_excerpts {
+        out.extend([e.source.clone(), e.text.clone()]);
+    }
+    for t in &f.stack_traces {
+        out.extend([
+            t.exception_type.clone(),
+            t.message.clone(),
+            t.frames.clone(),
+            t.top_frame.clone(),
+        ]);
+    }
+    for c in &f.error_codes {
+        out.extend([c.code.clone(), c.context.clone()]);
+    }
+    for v in &f.versions {
+        out.extend([v.name.clone(), v.version.clone()]);
+    }
+    let e = &f.environment;
+    out.extend([
+        e.os.clone(),
+        e.browser.clone(),
+        e.region.clone(),
+        e.deployment.clone(),
+        e.cluster.clone(),
+    ]);
+    for (k, v) in &e.attributes {
+        out.extend([k.clone(), v.clone()]);
+    }
+    out.extend(f.reproduction_steps.iter().cloned());
+    out.extend(f.l1_attempts.iter().cloned());
+    out.extend(f.expected_behavior.iter().cloned());
+    out.extend(f.actual_behavior.iter().cloned());
+    for k in &f.related_kb {
+        out.extend([k.article_id.clone(), k.url.clone(), k.title.clone()]);
+    }
+    for a in &f.attachments {
+        out.extend([a.file_name.clone(), a.content_type.clone(), a.note.clone()]);
+    }
+    out
+}

@@ -12,8 +12,10 @@ mod driver;
 mod publisher;
 mod restore;
 mod settings;
+mod tail;
 
 pub use admin::{TopicSpec, changelog_topic, ensure_topics};
 pub use driver::{BatchSummary, CommitVerdict, DriverError, KafkaDriver};
 pub use publisher::Publisher;
+pub use tail::{tail, Tailed};
 pub use settings::{KafkaSettings, SecuritySettings};
