@@ -177,10 +177,7 @@ fn replay(policy: &Arc<Policy>, events: &[TicketEvent], horizon: i64) {
         decisions.extend(out);
         last = last.max(ev.event_time_ms);
     }
-    loop {
-        let Some(due) = task.next_due().filter(|d| *d <= last + horizon) else {
-            break;
-        };
+    while let Some(due) = task.next_due().filter(|d| *d <= last + horizon) {
         let mut out = Vec::new();
         task.fire_due(&evaluator, due, 1000, &mut out);
         task.commit();

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use escalator_proto::v1::{EscalationKind, RoutedEscalation, SupportTier};
-use escalator_runtime::kafka::{tail, KafkaSettings};
+use escalator_runtime::kafka::{KafkaSettings, tail};
 use escalator_service::load_settings;
 use prost::Message;
 use serde::{Deserialize, Serialize};
@@ -55,7 +55,10 @@ pub fn run(args: &Args) -> i32 {
                 Err(e) => eprintln!("escalator tail: {e}"),
             },
             Ok(r) => print!("{}", render(&r)),
-            Err(e) => eprintln!("escalator tail: offset {}: not a RoutedEscalation: {e}", rec.offset),
+            Err(e) => eprintln!(
+                "escalator tail: offset {}: not a RoutedEscalation: {e}",
+                rec.offset
+            ),
         }
         seen += 1;
         args.count.is_none_or(|n| seen < n)
@@ -98,27 +101,61 @@ pub fn render(r: &RoutedEscalation) -> String {
         r.priority_rank,
         if r.sla_critical { ", SLA-critical" } else { "" }
     );
-    out.push_str(&format!("  {}\n", if p.summary.is_empty() { &p.subject } else { &p.summary }));
+    out.push_str(&format!(
+        "  {}\n",
+        if p.summary.is_empty() {
+            &p.subject
+        } else {
+            &p.summary
+        }
+    ));
     for f in &d.rule_firings {
-        out.push_str(&format!("  why: {} {} >= {}\n", f.rule_id, f.observed_value, f.threshold));
+        out.push_str(&format!(
+            "  why: {} {} >= {}\n",
+            f.rule_id, f.observed_value, f.threshold
+        ));
     }
     if let Some(c) = &r.classification {
-        let signals: Vec<String> = c.signals.iter().take(4).map(|s| format!("{} ({:.1})", s.name, s.weight)).collect();
-        out.push_str(&format!("  domain confidence {:.2}: {}\n", c.confidence, signals.join(", ")));
+        let signals: Vec<String> = c
+            .signals
+            .iter()
+            .take(4)
+            .map(|s| format!("{} ({:.1})", s.name, s.weight))
+            .collect();
+        out.push_str(&format!(
+            "  domain confidence {:.2}: {}\n",
+            c.confidence,
+            signals.join(", ")
+        ));
     }
     if r.triage_fallback {
         out.push_str("  low confidence: sent to triage\n");
     }
     if r.overflow {
-        out.push_str(&format!("  overflow from {}: {}\n", r.original_queue_id, r.overflow_reason));
+        out.push_str(&format!(
+            "  overflow from {}: {}\n",
+            r.original_queue_id, r.overflow_reason
+        ));
     }
     if let Some(rr) = &r.reroute {
-        out.push_str(&format!("  re-routed from {}: {}\n", rr.previous_domain, rr.reason));
+        out.push_str(&format!(
+            "  re-routed from {}: {}\n",
+            rr.previous_domain, rr.reason
+        ));
     }
     if let Some(q) = &r.queue_load {
-        out.push_str(&format!("  queue load {}/{} ({:.0}%)\n", q.open, q.capacity, q.utilization * 100.0));
+        out.push_str(&format!(
+            "  queue load {}/{} ({:.0}%)\n",
+            q.open,
+            q.capacity,
+            q.utilization * 100.0
+        ));
     }
-    out.push_str(&format!("  packet completeness {:.0}%, missing: {}\n", p.completeness_score * 100.0, p.missing_items.join(", ")));
+    out.push_str(&format!(
+        "  packet completeness {:.0}%, missing: {}\n",
+        p.completeness_score * 100.0,
+        p.missing_items.join(", ")
+    ));
     out.push_str(&format!("  {}\n\n", r.escalation_id));
     out
 }

@@ -7,6 +7,10 @@
 
 use escalator_proto::v1::{ErrorCode, ErrorCodeKind as Kind};
 
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex, RegexSet, SetMatches};
+
 use crate::text::snippet;
 
 const CONTEXT_RADIUS: usize = 60;
@@ -61,9 +65,60 @@ regex!(
     r#"\b(AADSTS\d{5,6}|E11000|ER_[A-Z0-9_]{3,}|0x[89A-Fa-f][0-9A-Fa-f]{7})\b|\b(?:net::)?(ERR_[A-Z0-9_]{3,})\b|\b(Msg \d{3,6}), Level \d+|\b(invalid_grant|invalid_client|unauthorized_client|invalid_scope|unsupported_grant_type|interaction_required|login_required|consent_required)\b|(?i:\b(?:error|err|fehler|código de error|error[_ ]?code|errorcode|code|código))\s*[:#=]?\s*"?([A-Z][A-Z0-9]{1,7}-\d{2,6})\b"#
 );
 regex!(GRPC, r"\brpc error: code = (\w+)");
-// Cheap test before the many patterns: every code has a digit, an
-// upper-case E, an underscore or "rpc error" in it.
-regex!(ANY_CODE, r"[0-9]|E|_|rpc error");
+/// Every pattern above, in the order of [`SET`].
+static PATTERNS: [&LazyLock<Regex>; 15] = [
+    &HTTP_WORD,
+    &HTTP_STATUS_KEY,
+    &HTTP_ACCESS_LOG,
+    &HTTP_PLURAL,
+    &HTTP_REASON,
+    &HTTP_VERB,
+    &HTTP_SEEN,
+    &HTTP_ERROR_WORD,
+    &SQLSTATE,
+    &MYSQL_STATE,
+    &ORACLE,
+    &ERRNO_NAME,
+    &ERRNO_NUMBER,
+    &VENDOR,
+    &GRPC,
+];
+
+/// One scan of a line tells which patterns can match, so a line pays for
+/// the few that do rather than for all fifteen.
+static SET: LazyLock<RegexSet> =
+    LazyLock::new(|| crate::text::compile_set(PATTERNS.iter().map(|p| p.as_str())));
+
+/// A line and the patterns that match somewhere in it.
+struct Line<'h> {
+    text: &'h str,
+    live: SetMatches,
+}
+
+impl<'h> Line<'h> {
+    fn live(&self, re: &Regex) -> bool {
+        PATTERNS
+            .iter()
+            .position(|p| std::ptr::eq::<Regex>(&***p, re))
+            .is_some_and(|i| self.live.matched(i))
+    }
+
+    fn captures(&self, re: &Regex) -> Vec<Captures<'h>> {
+        if self.live(re) {
+            re.captures_iter(self.text).collect()
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn finds(&self, re: &Regex) -> Vec<regex::Match<'h>> {
+        if self.live(re) {
+            re.find_iter(self.text).collect()
+        } else {
+            Vec::new()
+        }
+    }
+}
 
 const ERRNO_NAMES: &[&str] = &[
     "ECONNREFUSED",
@@ -181,11 +236,12 @@ pub(crate) fn find(lines: &[&str]) -> Vec<ErrorCode> {
             break;
         }
         let line = &line[..crate::text::floor_boundary(line, MAX_LINE_BYTES)];
-        if !ANY_CODE.is_match(line) {
+        let live = SET.matches(line);
+        if !live.matched_any() {
             continue;
         }
         let mut hits = Vec::new();
-        find_in_line(line, &mut hits);
+        find_in_line(&Line { text: line, live }, &mut hits);
         hits.sort_by_key(|h| h.start);
         for h in hits {
             if out
@@ -232,7 +288,8 @@ fn glued(line: &str, start: usize, end: usize) -> bool {
         || matches!(a1, Some('.' | '-' | '/' | ':' | ',')) && digit(a2)
 }
 
-fn find_in_line(line: &str, hits: &mut Vec<Hit>) {
+fn find_in_line(l: &Line<'_>, hits: &mut Vec<Hit>) {
+    let line = l.text;
     let mut push = |kind: Kind, code: &str, start: usize, end: usize| {
         hits.push(Hit {
             kind,
@@ -247,7 +304,7 @@ fn find_in_line(line: &str, hits: &mut Vec<Hit>) {
         &*HTTP_ACCESS_LOG,
         &*HTTP_PLURAL,
     ] {
-        for caps in crate::text::captures(re, line) {
+        for caps in l.captures(re) {
             if let (Some(all), Some(code)) = (caps.get(0), caps.get(1)) {
                 if is_error_status(code.as_str())
                     && !glued(line, code.start(), code.end())
@@ -259,7 +316,7 @@ fn find_in_line(line: &str, hits: &mut Vec<Hit>) {
             }
         }
     }
-    for caps in crate::text::captures(&HTTP_REASON, line) {
+    for caps in l.captures(&HTTP_REASON) {
         if let (Some(all), Some(code), Some(phrase)) = (caps.get(0), caps.get(1), caps.get(2)) {
             let n = code.as_str().parse::<u16>().unwrap_or_default();
             let phrase = phrase.as_str().to_lowercase();
@@ -272,7 +329,7 @@ fn find_in_line(line: &str, hits: &mut Vec<Hit>) {
         }
     }
     for re in [&*HTTP_VERB, &*HTTP_SEEN] {
-        for caps in crate::text::captures(re, line) {
+        for caps in l.captures(re) {
             if let (Some(all), Some(code)) = (caps.get(0), caps.get(1)) {
                 if is_error_status(code.as_str())
                     && !UNITS.contains(&next_word(line, code.end()).as_str())
@@ -283,7 +340,7 @@ fn find_in_line(line: &str, hits: &mut Vec<Hit>) {
             }
         }
     }
-    for caps in crate::text::captures(&HTTP_ERROR_WORD, line) {
+    for caps in l.captures(&HTTP_ERROR_WORD) {
         if let (Some(all), Some(code)) = (caps.get(0), caps.get(1).or(caps.get(2))) {
             if !glued(line, code.start(), code.end())
                 && !UNITS.contains(&next_word(line, code.end()).as_str())
@@ -293,7 +350,7 @@ fn find_in_line(line: &str, hits: &mut Vec<Hit>) {
         }
     }
     for re in [&*SQLSTATE, &*MYSQL_STATE] {
-        for caps in crate::text::captures(re, line) {
+        for caps in l.captures(re) {
             if let (Some(all), Some(code)) = (caps.get(0), caps.get(1)) {
                 if code.as_str().bytes().any(|b| b.is_ascii_digit()) {
                     push(Kind::Sqlstate, code.as_str(), all.start(), all.end());
@@ -301,20 +358,20 @@ fn find_in_line(line: &str, hits: &mut Vec<Hit>) {
             }
         }
     }
-    for m in ORACLE.find_iter(line) {
+    for m in l.finds(&ORACLE) {
         push(Kind::Oracle, m.as_str(), m.start(), m.end());
     }
-    for m in ERRNO_NAME.find_iter(line) {
+    for m in l.finds(&ERRNO_NAME) {
         if ERRNO_NAMES.contains(&m.as_str()) {
             push(Kind::Errno, m.as_str(), m.start(), m.end());
         }
     }
-    for caps in crate::text::captures(&ERRNO_NUMBER, line) {
+    for caps in l.captures(&ERRNO_NUMBER) {
         if let (Some(all), Some(n)) = (caps.get(0), (1..=4).find_map(|g| caps.get(g))) {
             push(Kind::Errno, n.as_str(), all.start(), all.end());
         }
     }
-    for caps in crate::text::captures(&VENDOR, line) {
+    for caps in l.captures(&VENDOR) {
         let code = (1..=5).find_map(|g| caps.get(g));
         if let (Some(all), Some(code)) = (caps.get(0), code) {
             let c = code.as_str();
@@ -324,7 +381,7 @@ fn find_in_line(line: &str, hits: &mut Vec<Hit>) {
             }
         }
     }
-    for caps in crate::text::captures(&GRPC, line) {
+    for caps in l.captures(&GRPC) {
         if let (Some(all), Some(code)) = (caps.get(0), caps.get(1)) {
             if code.as_str() != "OK" {
                 push(Kind::Other, code.as_str(), all.start(), all.end());

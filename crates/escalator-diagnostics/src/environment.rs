@@ -433,7 +433,7 @@ impl Collector {
                 let block =
                     (i > 0 && kv[i - 1].is_some()) || kv.get(i + 1).is_some_and(Option::is_some);
                 if let Some(field) = field_for(key) {
-                    let value = match (field, DEPLOYMENT.captures(value)) {
+                    let value = match (field, crate::text::capture(&DEPLOYMENT, value)) {
                         (Field::Deployment, Some(caps)) => deployment_of(&caps).to_owned(),
                         _ => (*value).to_owned(),
                     };
@@ -530,9 +530,8 @@ impl Collector {
                 self.attribute("namespace", v.as_str());
             }
         }
-        for caps in POD
-            .captures_iter(line)
-            .chain(crate::text::captures(&KUBECTL_POD, line))
+        for caps in
+            crate::text::captures(&POD, line).chain(crate::text::captures(&KUBECTL_POD, line))
         {
             if let Some(v) = caps.get(1) {
                 let v = v.as_str().trim_end_matches('.');
@@ -592,7 +591,7 @@ fn key_value(line: &str) -> Option<(String, &str)> {
     if !line.contains([':', '：']) || crate::steps::is_label(line) {
         return None;
     }
-    let caps = KEY_VALUE.captures(line)?;
+    let caps = crate::text::capture(&KEY_VALUE, line)?;
     let key = normalize_key(caps.get(1)?.as_str());
     let value = caps.get(2)?.as_str();
     let words = key.split_whitespace().count();

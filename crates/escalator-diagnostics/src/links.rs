@@ -31,13 +31,11 @@ pub(crate) fn find(text: &str) -> Vec<KbArticleRef> {
         {
             continue;
         }
-        let article_id = URL_ID
-            .captures(url)
+        let article_id = crate::text::capture(&URL_ID, url)
             .and_then(|c| (1..=5).find_map(|g| c.get(g)))
             .map(|m| m.as_str().to_owned())
             .unwrap_or_default();
-        let title = SLUG
-            .captures(url)
+        let title = crate::text::capture(&SLUG, url)
             .and_then(|c| c.get(1).or(c.get(2)))
             .map(|m| m.as_str().replace(['-', '+', '_'], " "))
             .filter(|t| !t.contains('%') && !t.trim().is_empty())

@@ -188,7 +188,7 @@ fn excerpt(lines: &[&str], units: &[Unit], source: &str) -> LogExcerpt {
     for u in units {
         if u.trace {
             out.push(format!(
-                "[… stack trace, {} lines, see Stack traces …]",
+                "[... stack trace, {} lines, see Stack traces ...]",
                 u.end - u.start
             ));
             continue;

@@ -39,6 +39,9 @@ pub fn redaction_counts(counts: &Counts) -> Vec<RedactionCount> {
 /// scanning, so this finds something only if joining pieces created a new
 /// match; it keeps the guarantee local to what leaves this crate.
 pub(crate) fn scrub(f: &mut Findings) {
+    if clean_already(f) {
+        return;
+    }
     let mut counts = Counts::default();
     let mut clean = |s: &mut String| {
         let r = escalator_redact::redact(s);
@@ -102,4 +105,62 @@ pub(crate) fn scrub(f: &mut Findings) {
         clean(&mut a.note);
     }
     f.redactions.merge(&counts);
+}
+
+/// Whether the stored strings hold nothing to redact, checked in two
+/// haystacks instead of one call per field: ASCII fields together (the
+/// fast path of the redactor's patterns) and the others together. A match
+/// across two fields is possible only for a private-key block; it merely
+/// sends the findings through the per-field pass.
+fn clean_already(f: &Findings) -> bool {
+    const SEPARATOR: &str = "\n\u{1}\n";
+    let mut parts: Vec<&str> = Vec::new();
+    for e in &f.log_excerpts {
+        parts.extend([e.source.as_str(), &e.text]);
+    }
+    for t in &f.stack_traces {
+        parts.extend([
+            t.exception_type.as_str(),
+            &t.message,
+            &t.frames,
+            &t.top_frame,
+        ]);
+    }
+    for c in &f.error_codes {
+        parts.extend([c.code.as_str(), &c.context]);
+    }
+    for v in &f.versions {
+        parts.extend([v.name.as_str(), &v.version]);
+    }
+    let env = &f.environment;
+    parts.extend([
+        env.os.as_str(),
+        &env.browser,
+        &env.region,
+        &env.deployment,
+        &env.cluster,
+    ]);
+    for (k, v) in &env.attributes {
+        parts.extend([k.as_str(), v]);
+    }
+    parts.extend(f.reproduction_steps.iter().map(String::as_str));
+    parts.extend(f.l1_attempts.iter().map(String::as_str));
+    parts.extend(f.expected_behavior.as_deref());
+    parts.extend(f.actual_behavior.as_deref());
+    for k in &f.related_kb {
+        parts.extend([k.article_id.as_str(), &k.url, &k.title]);
+    }
+    for a in &f.attachments {
+        parts.extend([a.file_name.as_str(), &a.content_type, &a.note]);
+    }
+    let (ascii, other): (Vec<&str>, Vec<&str>) = parts
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .partition(|p| p.is_ascii());
+    [ascii, other].iter().all(|group| {
+        escalator_redact::redact(&group.join(SEPARATOR))
+            .counts
+            .total()
+            == 0
+    })
 }

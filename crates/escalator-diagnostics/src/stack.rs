@@ -60,7 +60,7 @@ fn trace(
         .map(|l| truncate(l.trim_end(), MAX_LINE_CHARS))
         .collect();
     if frames.len() > MAX_FRAME_LINES {
-        text.push(format!("… {} more lines", frames.len() - MAX_FRAME_LINES));
+        text.push(format!("... {} more lines", frames.len() - MAX_FRAME_LINES));
     }
     StackTrace {
         language: lang as i32,
@@ -106,7 +106,10 @@ fn python(c: &[&str], taken: &mut [bool], out: &mut Vec<Found>) {
                 frames.push(c[j]);
                 j += 1;
             }
-            if let Some(caps) = c.get(j).and_then(|l| PY_EXC.captures(l.trim_end())) {
+            if let Some(caps) = c
+                .get(j)
+                .and_then(|l| crate::text::capture(&PY_EXC, l.trim_end()))
+            {
                 let ty = caps.get(1).map_or("", |m| m.as_str());
                 let msg = caps.get(2).map_or("", |m| m.as_str());
                 exc = Some((ty, msg));
@@ -190,7 +193,7 @@ fn go(c: &[&str], taken: &mut [bool], out: &mut Vec<Found>) {
         while j < c.len() {
             let line = c[j].trim_end();
             let file = if GO_FUNC.is_match(line) {
-                c.get(j + 1).and_then(|l| GO_FILE.captures(l))
+                c.get(j + 1).and_then(|l| crate::text::capture(&GO_FILE, l))
             } else {
                 None
             };
@@ -218,7 +221,7 @@ fn go(c: &[&str], taken: &mut [bool], out: &mut Vec<Found>) {
             i += 1;
             continue;
         }
-        let (ty, msg) = match header.and_then(|h| GO_PANIC.captures(c[h].trim())) {
+        let (ty, msg) = match header.and_then(|h| crate::text::capture(&GO_PANIC, c[h].trim())) {
             Some(caps) => {
                 let kind = caps.get(1).map_or("", |m| m.as_str());
                 let msg = caps.get(2).map_or("", |m| m.as_str());
@@ -260,13 +263,16 @@ regex!(RUST_AT, r"^\s+at\s+(\S.*:\d+(?::\d+)?)\s*$");
 fn rust(c: &[&str], taken: &mut [bool], out: &mut Vec<Found>) {
     let mut i = 0;
     while i < c.len() {
-        let Some(caps) = (!taken[i]).then(|| RUST_PANIC.captures(c[i])).flatten() else {
+        let Some(caps) = (!taken[i])
+            .then(|| crate::text::capture(&RUST_PANIC, c[i]))
+            .flatten()
+        else {
             i += 1;
             continue;
         };
         let rest = caps.get(2).map_or("", |m| m.as_str()).trim();
         let mut j = i + 1;
-        let (message, location) = match RUST_OLD.captures(rest) {
+        let (message, location) = match crate::text::capture(&RUST_OLD, rest) {
             Some(old) => (
                 old.get(1).map_or("", |m| m.as_str()).to_owned(),
                 old.get(2).map_or("", |m| m.as_str()).to_owned(),
@@ -295,14 +301,14 @@ fn rust(c: &[&str], taken: &mut [bool], out: &mut Vec<Found>) {
             } else if l == "stack backtrace:" {
                 j += 1;
                 while j < c.len() {
-                    if let Some(f) = RUST_FRAME.captures(c[j]) {
+                    if let Some(f) = crate::text::capture(&RUST_FRAME, c[j]) {
                         count += 1;
                         frames.push(c[j]);
                         let name = f.get(1).map_or("", |m| m.as_str());
                         if top.is_none() && !rust_framework(name) {
                             let at = c
                                 .get(j + 1)
-                                .and_then(|l| RUST_AT.captures(l))
+                                .and_then(|l| crate::text::capture(&RUST_AT, l))
                                 .and_then(|a| a.get(1))
                                 .map(|m| format!(" at {}", m.as_str()));
                             top = Some(format!("{name}{}", at.unwrap_or_default()));
@@ -577,28 +583,28 @@ fn find_header(c: &[&str], taken: &[bool], first: usize, style: Style) -> Option
         }
         let l = c[h].trim();
         let found = match style {
-            Style::Java | Style::Dotnet => QUALIFIED_EXC.captures(l).map(|caps| {
+            Style::Java | Style::Dotnet => crate::text::capture(&QUALIFIED_EXC, l).map(|caps| {
                 (
                     caps.get(1).map_or("", |m| m.as_str()).to_owned(),
                     caps.get(2).map_or("", |m| m.as_str()).to_owned(),
                     None,
                 )
             }),
-            Style::Node => NODE_EXC.captures(l).map(|caps| {
+            Style::Node => crate::text::capture(&NODE_EXC, l).map(|caps| {
                 (
                     caps.get(1).map_or("", |m| m.as_str()).to_owned(),
                     caps.get(2).map_or("", |m| m.as_str()).to_owned(),
                     None,
                 )
             }),
-            Style::Php => PHP_EXC.captures(l).map(|caps| {
+            Style::Php => crate::text::capture(&PHP_EXC, l).map(|caps| {
                 (
                     caps.get(1).map_or("", |m| m.as_str()).to_owned(),
                     caps.get(2).map_or("", |m| m.as_str()).to_owned(),
                     None,
                 )
             }),
-            Style::Ruby => RUBY_EXC.captures(l).map(|caps| {
+            Style::Ruby => crate::text::capture(&RUBY_EXC, l).map(|caps| {
                 (
                     caps.get(3).map_or("", |m| m.as_str()).to_owned(),
                     caps.get(2).map_or("", |m| m.as_str()).to_owned(),

@@ -213,7 +213,7 @@ pub(crate) fn find(doc: &Doc<'_>, mask: &[bool]) -> Steps {
             continue;
         }
         if out.steps.is_empty() {
-            if let Some(caps) = HEADING.captures(lines[i]) {
+            if let Some(caps) = crate::text::capture(&HEADING, lines[i]) {
                 out.steps =
                     after_heading(lines, i, caps.get(1).map_or("", |m| m.as_str()), &usable);
             }
@@ -240,7 +240,7 @@ pub(crate) fn find(doc: &Doc<'_>, mask: &[bool]) -> Steps {
                 &*SOLLTE_ABER,
                 &*DEBERIA_PERO,
             ] {
-                if let Some(caps) = re.captures(line) {
+                if let Some(caps) = crate::text::capture(re, line) {
                     let e = caps.get(1).map_or("", |m| m.as_str());
                     let a = caps.get(2).map_or("", |m| m.as_str());
                     out.expected = Some(clean(e, MAX_BEHAVIOR_CHARS));
@@ -294,7 +294,7 @@ fn after_heading(
         if stops_list(line) {
             break;
         }
-        if let Some(item) = ITEM.captures(line).and_then(|c| c.get(1)) {
+        if let Some(item) = crate::text::capture(&ITEM, line).and_then(|c| c.get(1)) {
             items.push(clean(item.as_str(), MAX_STEP_CHARS));
             listed = true;
         } else if listed && line.starts_with([' ', '\t']) {
@@ -319,7 +319,7 @@ fn numbered_actions(lines: &[&str], usable: &dyn Fn(usize) -> bool) -> Vec<Strin
         let mut items: Vec<&str> = Vec::new();
         let mut j = i;
         while j < lines.len() && usable(j) && items.len() < MAX_STEPS {
-            let Some(caps) = NUMBERED.captures(lines[j]) else {
+            let Some(caps) = crate::text::capture(&NUMBERED, lines[j]) else {
                 break;
             };
             let n = caps
@@ -353,7 +353,7 @@ fn label(
     re: &regex::Regex,
     usable: &dyn Fn(usize) -> bool,
 ) -> Option<String> {
-    let caps = re.captures(lines[i])?;
+    let caps = crate::text::capture(re, lines[i])?;
     let mut value = caps.get(1).map_or("", |m| m.as_str()).trim().to_owned();
     if value.is_empty() {
         // "Expected:" on its own line: the value follows.

@@ -17,6 +17,12 @@ pub(crate) fn compile(pattern: &str) -> Regex {
     Regex::new(&pattern.replace(r"\b", r"(?-u:\b)")).expect("constant pattern compiles")
 }
 
+/// Compiles constant patterns (already compiled one by one) into a set.
+#[allow(clippy::expect_used)] // each pattern compiled alone first
+pub(crate) fn compile_set<'p>(patterns: impl IntoIterator<Item = &'p str>) -> regex::RegexSet {
+    regex::RegexSet::new(patterns).expect("constant patterns compile")
+}
+
 /// A prepared source: its text, its lines and which of them look like log
 /// lines (asked by several extractors, so computed once).
 pub(crate) struct Doc<'t> {
@@ -50,7 +56,7 @@ pub(crate) fn cap(text: &str) -> Cow<'_, str> {
         tail += i + 1;
     }
     Cow::Owned(format!(
-        "{}\n[… {} bytes omitted …]\n{}",
+        "{}\n[... {} bytes omitted ...]\n{}",
         &text[..head],
         tail - head,
         &text[tail..]
@@ -186,6 +192,15 @@ pub(crate) fn captures<'r, 'h>(
         .flatten()
 }
 
+/// `captures` that costs nothing when there is no match.
+pub(crate) fn capture<'h>(re: &Regex, hay: &'h str) -> Option<Captures<'h>> {
+    if re.is_match(hay) {
+        re.captures(hay)
+    } else {
+        None
+    }
+}
+
 /// The line without a leading log prefix.
 pub(crate) fn strip_prefix(line: &str) -> &str {
     match LOG_PREFIX.find(line) {
@@ -194,10 +209,11 @@ pub(crate) fn strip_prefix(line: &str) -> &str {
     }
 }
 
-/// At most `max` characters of `s`, with `…` when cut.
+/// At most `max` characters of `s`, with `...` when cut (ASCII, so an
+/// ASCII text stays on the fast path of the redactor).
 pub(crate) fn truncate(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", s[..i].trim_end()),
+        Some((i, _)) => format!("{}...", s[..i].trim_end()),
         None => s.to_owned(),
     }
 }
@@ -209,11 +225,11 @@ pub(crate) fn snippet(line: &str, start: usize, end: usize, radius: usize) -> St
     let to = ceil_boundary(line, end.saturating_add(radius).min(line.len()));
     let mut s = String::new();
     if from > 0 {
-        s.push('…');
+        s.push_str("...");
     }
     s.push_str(line[from..to].trim());
     if to < line.len() {
-        s.push('…');
+        s.push_str("...");
     }
     s
 }

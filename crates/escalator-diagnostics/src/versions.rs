@@ -317,10 +317,10 @@ pub(crate) fn mentions(line: &str) -> Vec<Mention> {
     if !has_digit(line) {
         return out;
     }
-    if let Some(ua) = USER_AGENT.captures(line) {
+    if let Some(ua) = crate::text::capture(&USER_AGENT, line) {
         let (start, end) = ua.get(0).map_or((0, 0), |m| (m.start(), m.end()));
         let platform = ua.get(1).map_or("", |m| m.as_str());
-        if let Some(os) = UA_OS.captures(platform) {
+        if let Some(os) = crate::text::capture(&UA_OS, platform) {
             let (name, ver) = match (1..=6).find(|&g| os.get(g).is_some()) {
                 Some(1) => ("Windows", os.get(1).map(|m| format!("NT {}", m.as_str()))),
                 Some(2) => ("macOS", os.get(2).map(|m| m.as_str().replace('_', "."))),
@@ -338,7 +338,7 @@ pub(crate) fn mentions(line: &str) -> Vec<Mention> {
             });
         }
         let rest = ua.get(2).map_or("", |m| m.as_str());
-        if let Some(b) = UA_BROWSER.captures(rest) {
+        if let Some(b) = crate::text::capture(&UA_BROWSER, rest) {
             let names = ["Edge", "Opera", "Firefox", "Chrome", "Chrome", "Safari"];
             if let Some((g, m)) = (1..=6).find_map(|g| b.get(g).map(|m| (g, m))) {
                 out.push(Mention {

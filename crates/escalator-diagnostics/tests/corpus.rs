@@ -69,7 +69,7 @@ fn java_spring_terse() {
     assert!(log.text.contains("ERROR 4242") && log.text.contains("SQLState: 23505"));
     assert!(
         log.text
-            .contains("[… stack trace, 14 lines, see Stack traces …]")
+            .contains("[... stack trace, 14 lines, see Stack traces ...]")
     );
     assert!(!log.text.contains("\tat "));
     assert_eq!(

@@ -85,7 +85,11 @@ impl Evaluator {
     ) {
         let now = ctx.now();
         let mut ev = evaluate(&self.policy, &s, now);
-        for st in ev.statuses.iter().filter(|st| st.observed.starts_with("error:")) {
+        for st in ev
+            .statuses
+            .iter()
+            .filter(|st| st.observed.starts_with("error:"))
+        {
             metrics::counter!(m::CUSTOM_ERRORS, "rule" => st.rule_id.clone()).increment(1);
         }
         if !ev.firings.is_empty() {

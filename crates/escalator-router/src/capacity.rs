@@ -18,10 +18,22 @@ pub struct Placement {
 
 /// `open` gives the open escalations of a queue (its share of capacity is
 /// `capacity / capacity_partitions`, see the settings).
-pub fn place(routing: &Routing, domain: &str, urgent: bool, partitions: u32, open: &dyn Fn(&str) -> u32) -> Placement {
+pub fn place(
+    routing: &Routing,
+    domain: &str,
+    urgent: bool,
+    partitions: u32,
+    open: &dyn Fn(&str) -> u32,
+) -> Placement {
     let limit = |d: &Domain| {
-        let share = (f64::from(d.capacity()) / f64::from(partitions.max(1))).ceil().max(1.0);
-        let limit = if urgent { share } else { (share * (1.0 - routing.urgent_reserve)).floor().max(1.0) };
+        let share = (f64::from(d.capacity()) / f64::from(partitions.max(1)))
+            .ceil()
+            .max(1.0);
+        let limit = if urgent {
+            share
+        } else {
+            (share * (1.0 - routing.urgent_reserve)).floor().max(1.0)
+        };
         limit as u32
     };
     let Some(mut d) = routing.domain(domain).or_else(|| routing.triage()) else {
@@ -42,12 +54,23 @@ pub fn place(routing: &Routing, domain: &str, urgent: bool, partitions: u32, ope
         if n < limit(d) {
             break;
         }
-        let next = routing.domain(&d.overflow).filter(|o| !visited.contains(&o.name));
+        let next = routing
+            .domain(&d.overflow)
+            .filter(|o| !visited.contains(&o.name));
         let Some(next) = next else {
-            reasons.push(format!("{} full ({n}/{}), no overflow left: queued over capacity", d.queue, d.capacity()));
+            reasons.push(format!(
+                "{} full ({n}/{}), no overflow left: queued over capacity",
+                d.queue,
+                d.capacity()
+            ));
             break;
         };
-        reasons.push(format!("{} full ({n}/{}{})", d.queue, limit(d), if urgent { "" } else { ", urgent reserve kept" }));
+        reasons.push(format!(
+            "{} full ({n}/{}{})",
+            d.queue,
+            limit(d),
+            if urgent { "" } else { ", urgent reserve kept" }
+        ));
         visited.push(next.name.clone());
         d = next;
     }
@@ -71,7 +94,10 @@ mod tests {
         // database: 12 capacity, reserve 20% -> non-urgent limit 9.
         let busy = |q: &str| if q == "l2-database" { 10 } else { 0 };
         let p = place(&r, "database", false, 1, &busy);
-        assert_eq!((p.domain.as_str(), p.original_queue.as_deref()), ("platform", Some("l2-database")));
+        assert_eq!(
+            (p.domain.as_str(), p.original_queue.as_deref()),
+            ("platform", Some("l2-database"))
+        );
         let p = place(&r, "database", true, 1, &busy);
         assert_eq!(p.domain, "database", "urgent still fits in the reserve");
         let full = |_: &str| 100;

@@ -46,9 +46,17 @@ fn eq(a: &str, b: &str) -> bool {
 }
 
 /// `learned` gives the counts of a token, if the model has any.
-pub fn classify(routing: &Routing, f: &Features, learned: &dyn Fn(&str) -> Option<TokenCounts>) -> Outcome {
+pub fn classify(
+    routing: &Routing,
+    f: &Features,
+    learned: &dyn Fn(&str) -> Option<TokenCounts>,
+) -> Outcome {
     let mut signals: Vec<Signal> = Vec::new();
-    for d in routing.domains.iter().filter(|d| d.name != routing.triage_domain) {
+    for d in routing
+        .domains
+        .iter()
+        .filter(|d| d.name != routing.triage_domain)
+    {
         let mut add = |source: Src, name: String, weight: f64| {
             signals.push(Signal {
                 source,
@@ -58,10 +66,18 @@ pub fn classify(routing: &Routing, f: &Features, learned: &dyn Fn(&str) -> Optio
             });
         };
         if !f.component.is_empty() && d.components.iter().any(|c| eq(c, &f.component)) {
-            add(Src::Mapping, format!("component={}", f.component), COMPONENT_WEIGHT);
+            add(
+                Src::Mapping,
+                format!("component={}", f.component),
+                COMPONENT_WEIGHT,
+            );
         }
         if !f.product.is_empty() && d.products.iter().any(|p| eq(p, &f.product)) {
-            add(Src::Mapping, format!("product={}", f.product), PRODUCT_WEIGHT);
+            add(
+                Src::Mapping,
+                format!("product={}", f.product),
+                PRODUCT_WEIGHT,
+            );
         }
         for t in &f.tags {
             if d.tags.iter().any(|x| eq(x, t)) {
@@ -76,7 +92,11 @@ pub fn classify(routing: &Routing, f: &Features, learned: &dyn Fn(&str) -> Optio
         let mut matched = 0;
         for code in &f.error_codes {
             // At most two codes per domain: a log repeating one code is one fact.
-            if matched < 2 && d.error_prefixes.iter().any(|p| code.to_lowercase().starts_with(&p.to_lowercase())) {
+            if matched < 2
+                && d.error_prefixes
+                    .iter()
+                    .any(|p| code.to_lowercase().starts_with(&p.to_lowercase()))
+            {
                 add(Src::Diagnostics, format!("error:{code}"), ERROR_WEIGHT);
                 matched += 1;
             }
@@ -90,7 +110,10 @@ pub fn classify(routing: &Routing, f: &Features, learned: &dyn Fn(&str) -> Optio
     for token in crate::features::tokens(f) {
         if let Some(counts) = learned(&token) {
             for (domain, vote) in counts.votes(routing.learned_saturation) {
-                if vote > 0.0 && domain != routing.triage_domain && routing.domain(&domain).is_some() {
+                if vote > 0.0
+                    && domain != routing.triage_domain
+                    && routing.domain(&domain).is_some()
+                {
                     signals.push(Signal {
                         source: Src::Learned,
                         name: token.clone(),
@@ -108,14 +131,33 @@ pub fn classify(routing: &Routing, f: &Features, learned: &dyn Fn(&str) -> Optio
             None => scores.push((s.domain.clone(), s.weight)),
         }
     }
-    scores.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.0.cmp(&b.0)));
+    scores.sort_by(|a, b| {
+        b.1.partial_cmp(&a.1)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.0.cmp(&b.0))
+    });
     let total: f64 = scores.iter().map(|(_, v)| v).sum();
-    let (best, top) = scores.first().cloned().unwrap_or_else(|| (routing.triage_domain.clone(), 0.0));
-    let confidence = if top > 0.0 { top / (total + PRIOR) } else { 0.0 };
+    let (best, top) = scores
+        .first()
+        .cloned()
+        .unwrap_or_else(|| (routing.triage_domain.clone(), 0.0));
+    let confidence = if top > 0.0 {
+        top / (total + PRIOR)
+    } else {
+        0.0
+    };
     let trusted = confidence >= routing.min_confidence;
-    signals.sort_by(|a, b| b.weight.partial_cmp(&a.weight).unwrap_or(std::cmp::Ordering::Equal));
+    signals.sort_by(|a, b| {
+        b.weight
+            .partial_cmp(&a.weight)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
     Outcome {
-        domain: if trusted { best.clone() } else { routing.triage_domain.clone() },
+        domain: if trusted {
+            best.clone()
+        } else {
+            routing.triage_domain.clone()
+        },
         best,
         confidence,
         signals,

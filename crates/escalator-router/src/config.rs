@@ -116,20 +116,36 @@ impl Routing {
             line: line(offset),
             message,
         };
-        let raw: RoutingFile = toml::from_str(text).map_err(|e| err(e.span().map_or(0, |s| s.start), e.message().to_owned()))?;
+        let raw: RoutingFile = toml::from_str(text)
+            .map_err(|e| err(e.span().map_or(0, |s| s.start), e.message().to_owned()))?;
         if !(0.0..=1.0).contains(&raw.min_confidence) {
             return Err(err(0, "min_confidence must be between 0 and 1".into()));
         }
         if !(0.0..1.0).contains(&raw.urgent_reserve) {
-            return Err(err(0, "urgent_reserve must be at least 0 and below 1".into()));
+            return Err(err(
+                0,
+                "urgent_reserve must be at least 0 and below 1".into(),
+            ));
         }
-        let names: Vec<String> = raw.domains.iter().map(|d| d.get_ref().name.clone()).collect();
+        let names: Vec<String> = raw
+            .domains
+            .iter()
+            .map(|d| d.get_ref().name.clone())
+            .collect();
         for d in &raw.domains {
             let at = d.span().start;
             let d = d.get_ref();
             let bad = |m: String| err(at, format!("domain {}: {m}", d.name));
-            if d.name.is_empty() || !d.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-                return Err(bad("name must be lower-case letters, digits and '-' (it is part of a topic name)".into()));
+            if d.name.is_empty()
+                || !d
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
+                return Err(bad(
+                    "name must be lower-case letters, digits and '-' (it is part of a topic name)"
+                        .into(),
+                ));
             }
             if names.iter().filter(|n| **n == d.name).count() > 1 {
                 return Err(bad("defined twice".into()));
@@ -141,7 +157,10 @@ impl Routing {
                 return Err(bad("capacity (specialists x wip_limit) is zero".into()));
             }
             if !d.overflow.is_empty() && !names.contains(&d.overflow) {
-                return Err(bad(format!("overflow target {:?} is not a domain", d.overflow)));
+                return Err(bad(format!(
+                    "overflow target {:?} is not a domain",
+                    d.overflow
+                )));
             }
             if d.overflow == d.name {
                 return Err(bad("overflows to itself".into()));
@@ -153,7 +172,10 @@ impl Routing {
             }
         }
         if !names.contains(&raw.triage_domain) {
-            return Err(err(0, format!("triage_domain {:?} is not a domain", raw.triage_domain)));
+            return Err(err(
+                0,
+                format!("triage_domain {:?} is not a domain", raw.triage_domain),
+            ));
         }
         Ok(Routing {
             version: raw.version,
@@ -182,7 +204,16 @@ mod tests {
     #[test]
     fn the_shipped_default_is_valid_and_covers_the_domains() {
         let r = Routing::default_config().unwrap_or_else(|e| panic!("{e}"));
-        for d in ["database", "networking", "identity", "platform", "billing", "frontend", "data-pipeline", "triage"] {
+        for d in [
+            "database",
+            "networking",
+            "identity",
+            "platform",
+            "billing",
+            "frontend",
+            "data-pipeline",
+            "triage",
+        ] {
             assert!(r.domain(d).is_some(), "{d}");
         }
         assert_eq!(r.domain("database").map(Domain::capacity), Some(12));
@@ -191,8 +222,13 @@ mod tests {
     #[test]
     fn errors_name_the_line_and_domain() {
         let text = "version = \"1\"\nmin_confidence = 0.4\ntriage_domain = \"triage\"\n[[domains]]\nname = \"triage\"\nqueue = \"t\"\nspecialists = 1\nwip_limit = 1\n[[domains]]\nname = \"db\"\nqueue = \"q\"\nspecialists = 1\nwip_limit = 1\noverflow = \"nowhere\"\n";
-        let e = Routing::parse("r.toml", text).err().unwrap_or_else(|| panic!("must fail"));
-        assert!(e.message.contains("domain db") && e.message.contains("nowhere"), "{e}");
+        let e = Routing::parse("r.toml", text)
+            .err()
+            .unwrap_or_else(|| panic!("must fail"));
+        assert!(
+            e.message.contains("domain db") && e.message.contains("nowhere"),
+            "{e}"
+        );
         assert_eq!(e.line, 9);
     }
 }

@@ -34,13 +34,24 @@ pub fn normalize(text: &str) -> String {
             space = true;
         }
     }
-    let trimmed: String = out.split(' ').filter(|w| !w.is_empty()).map(|w| w.trim_end_matches('.')).collect::<Vec<_>>().join(" ");
+    let trimmed: String = out
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.trim_end_matches('.'))
+        .collect::<Vec<_>>()
+        .join(" ");
     format!(" {trimmed} ")
 }
 
 /// `ticket_text` is what the router has seen of the ticket on the events
 /// topic (subject, description, comments); the packet adds the evidence.
-pub fn from_decision(d: &EscalationDecision, product: &str, component: &str, tags: &[String], ticket_text: &str) -> Features {
+pub fn from_decision(
+    d: &EscalationDecision,
+    product: &str,
+    component: &str,
+    tags: &[String],
+    ticket_text: &str,
+) -> Features {
     let p = d.handoff.clone().unwrap_or_default();
     let mut text = String::from(ticket_text);
     text.push('\n');
@@ -62,8 +73,16 @@ pub fn from_decision(d: &EscalationDecision, product: &str, component: &str, tag
         frames.push('\n');
     }
     Features {
-        product: if p.product.is_empty() { product.to_owned() } else { p.product.clone() },
-        component: if p.component.is_empty() { component.to_owned() } else { p.component.clone() },
+        product: if p.product.is_empty() {
+            product.to_owned()
+        } else {
+            p.product.clone()
+        },
+        component: if p.component.is_empty() {
+            component.to_owned()
+        } else {
+            p.component.clone()
+        },
         tags: tags.to_vec(),
         text: normalize(&text),
         error_codes: p
@@ -73,7 +92,11 @@ pub fn from_decision(d: &EscalationDecision, product: &str, component: &str, tag
                 // The code itself, and the code qualified by its family
                 // ("sqlstate:40001"), so configuration can match either.
                 let family = escalator_proto::v1::ErrorCodeKind::try_from(c.kind)
-                    .map(|k| k.as_str_name().trim_start_matches("ERROR_CODE_KIND_").to_lowercase())
+                    .map(|k| {
+                        k.as_str_name()
+                            .trim_start_matches("ERROR_CODE_KIND_")
+                            .to_lowercase()
+                    })
                     .unwrap_or_default();
                 [c.code.clone(), format!("{family}:{}", c.code)]
             })
@@ -94,7 +117,9 @@ pub fn has_word(text: &str, word: &str) -> bool {
     if w.contains(' ') {
         return false;
     }
-    ["s", "es", "ed", "ing", "d"].iter().any(|suffix| text.contains(&format!(" {w}{suffix} ")))
+    ["s", "es", "ed", "ing", "d"]
+        .iter()
+        .any(|suffix| text.contains(&format!(" {w}{suffix} ")))
 }
 
 pub fn tokens(f: &Features) -> Vec<String> {
@@ -122,7 +147,10 @@ mod tests {
 
     #[test]
     fn normalization_keeps_words_and_codes() {
-        assert_eq!(normalize("Pod is in CrashLoopBackOff; (SQLSTATE 40001). See java.sql.SQLException."), " pod is in crashloopbackoff sqlstate 40001 see java.sql.sqlexception ");
+        assert_eq!(
+            normalize("Pod is in CrashLoopBackOff; (SQLSTATE 40001). See java.sql.SQLException."),
+            " pod is in crashloopbackoff sqlstate 40001 see java.sql.sqlexception "
+        );
         assert!(normalize("Die Rechnung ist falsch").contains(" rechnung "));
     }
 }

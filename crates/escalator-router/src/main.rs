@@ -35,7 +35,10 @@ fn main() {
         routed_prefix: settings.topics.routed_prefix.clone(),
         capacity_partitions: settings.capacity_partitions.max(1),
     };
-    let inputs = vec![settings.topics.decisions.clone(), settings.topics.events.clone()];
+    let inputs = vec![
+        settings.topics.decisions.clone(),
+        settings.topics.events.clone(),
+    ];
     let code = run_kafka_service(
         "router",
         settings.service.clone(),

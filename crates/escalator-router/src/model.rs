@@ -49,7 +49,10 @@ impl TokenCounts {
     }
 
     pub fn leader(&self) -> Option<&str> {
-        self.counts.iter().max_by_key(|(_, n)| *n).map(|(d, _)| d.as_str())
+        self.counts
+            .iter()
+            .max_by_key(|(_, n)| *n)
+            .map(|(d, _)| d.as_str())
     }
 }
 

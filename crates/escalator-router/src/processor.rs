@@ -7,20 +7,23 @@ use std::sync::Arc;
 
 use escalator_proto::v1::ticket_event::Kind;
 use escalator_proto::v1::{
-    Classification, ClassificationSignal, CustomerTier, DomainScore, EscalationDecision, EscalationKind, Priority,
-    QueueLoad as PbQueueLoad, Reroute, RoutedEscalation, SupportTier, TicketEvent,
+    Classification, ClassificationSignal, CustomerTier, DomainScore, EscalationDecision,
+    EscalationKind, Priority, QueueLoad as PbQueueLoad, Reroute, RoutedEscalation, SupportTier,
+    TicketEvent,
 };
 use escalator_runtime::headers::{CONTENT_TYPE, SCHEMA};
 use escalator_runtime::{Ctx, Output, Processor, Record, Rejection, StateCodec};
 use prost::Message;
 
-use crate::capacity::{place, Placement};
-use crate::classify::{classify, Outcome};
+use crate::capacity::{Placement, place};
+use crate::classify::{Outcome, classify};
 use crate::config::Routing;
 use crate::features;
 use crate::metrics as m;
 use crate::model::TokenCounts;
-use crate::state::{queue_key, ticket_key, token_key, Codec, OpenEscalation, QueueLoad, RouterState, TicketRoute};
+use crate::state::{
+    Codec, OpenEscalation, QueueLoad, RouterState, TicketRoute, queue_key, ticket_key, token_key,
+};
 
 pub struct Router {
     pub routing: Arc<Routing>,
@@ -67,7 +70,8 @@ impl Router {
             .map_or(0, crate::config::Domain::capacity);
         metrics::gauge!(m::OPEN, "queue" => queue.to_owned()).set(f64::from(open));
         if capacity > 0 {
-            metrics::gauge!(m::UTILIZATION, "queue" => queue.to_owned()).set(f64::from(open) / f64::from(capacity));
+            metrics::gauge!(m::UTILIZATION, "queue" => queue.to_owned())
+                .set(f64::from(open) / f64::from(capacity));
         }
     }
 
@@ -83,8 +87,17 @@ impl Router {
     }
 
     fn topic(&self, domain: &str, tier: SupportTier) -> String {
-        let l3 = tier == SupportTier::L3 && self.routing.domain(domain).is_some_and(|d| d.separate_l3_topic);
-        format!("{}{}{}", self.routed_prefix, domain, if l3 { ".l3" } else { "" })
+        let l3 = tier == SupportTier::L3
+            && self
+                .routing
+                .domain(domain)
+                .is_some_and(|d| d.separate_l3_topic);
+        format!(
+            "{}{}{}",
+            self.routed_prefix,
+            domain,
+            if l3 { ".l3" } else { "" }
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -134,13 +147,20 @@ impl Router {
                     .scores
                     .iter()
                     .take(5)
-                    .map(|(d, v)| DomainScore { domain: d.clone(), score: *v })
+                    .map(|(d, v)| DomainScore {
+                        domain: d.clone(),
+                        score: *v,
+                    })
                     .collect(),
             }),
             queue_load: Some(PbQueueLoad {
                 open: placement.open,
                 capacity: placement.capacity,
-                utilization: if placement.capacity == 0 { 0.0 } else { f64::from(placement.open) / f64::from(placement.capacity) },
+                utilization: if placement.capacity == 0 {
+                    0.0
+                } else {
+                    f64::from(placement.open) / f64::from(placement.capacity)
+                },
             }),
             priority_rank: rank,
             sla_critical,
@@ -149,23 +169,31 @@ impl Router {
             decision: Some(decision),
         };
         let tier_label = if tier == SupportTier::L3 { "l3" } else { "l2" };
-        metrics::counter!(m::ROUTED, "domain" => placement.domain.clone(), "tier" => tier_label).increment(1);
+        metrics::counter!(m::ROUTED, "domain" => placement.domain.clone(), "tier" => tier_label)
+            .increment(1);
         metrics::histogram!(m::CONFIDENCE).record(outcome.confidence);
         if routed.overflow {
-            metrics::counter!(m::OVERFLOWS, "queue" => routed.original_queue_id.clone()).increment(1);
+            metrics::counter!(m::OVERFLOWS, "queue" => routed.original_queue_id.clone())
+                .increment(1);
         }
         let topic = self.topic(&placement.domain, tier);
         let key = routed.ticket_id.clone();
         ctx.emit(
             Output::new(topic, key.into_bytes(), routed.encode_to_vec())
-                .with_header(CONTENT_TYPE, escalator_proto::content_type::<RoutedEscalation>().as_bytes())
+                .with_header(
+                    CONTENT_TYPE,
+                    escalator_proto::content_type::<RoutedEscalation>().as_bytes(),
+                )
                 .with_header(SCHEMA, escalator_proto::SCHEMA),
         );
     }
 
     fn on_decision(&self, ctx: &mut C<'_, '_>, d: EscalationDecision) -> Result<(), Rejection> {
         if d.ticket_id.is_empty() || d.escalation_id.is_empty() {
-            return Err(Rejection::new("missing_ids", "decision without ticket or escalation id"));
+            return Err(Rejection::new(
+                "missing_ids",
+                "decision without ticket or escalation id",
+            ));
         }
         let mut t = ticket(ctx, &d.ticket_id);
         if let Some(open) = &t.open {
@@ -177,7 +205,8 @@ impl Router {
         let mut outcome = classify(&self.routing, &feats, &|tok| learned(ctx, tok));
         // A re-escalation or ping-pong stays with the domain that has the case.
         let kind = EscalationKind::try_from(d.kind).unwrap_or(EscalationKind::Unspecified);
-        if let (Some(open), EscalationKind::Reescalate | EscalationKind::PingPong) = (&t.open, kind) {
+        if let (Some(open), EscalationKind::Reescalate | EscalationKind::PingPong) = (&t.open, kind)
+        {
             if self.routing.domain(&open.domain).is_some() {
                 outcome.domain = open.domain.clone();
                 outcome.triage_fallback = false;
@@ -190,9 +219,17 @@ impl Router {
         let sla_critical = matches!(kind, EscalationKind::Reescalate | EscalationKind::PingPong)
             || d.rule_firings.iter().any(|f| f.unit == "business_minutes");
         let urgent = packet.is_some_and(|p| p.priority == Priority::Urgent as i32)
-            || packet.and_then(|p| p.customer.as_ref()).is_some_and(|c| c.tier == CustomerTier::Strategic as i32)
+            || packet
+                .and_then(|p| p.customer.as_ref())
+                .is_some_and(|c| c.tier == CustomerTier::Strategic as i32)
             || kind == EscalationKind::PingPong;
-        let placement = place(&self.routing, &outcome.domain, urgent || sla_critical, self.capacity_partitions, &|q| queue_open(ctx, q));
+        let placement = place(
+            &self.routing,
+            &outcome.domain,
+            urgent || sla_critical,
+            self.capacity_partitions,
+            &|q| queue_open(ctx, q),
+        );
         self.adjust_queue(ctx, &placement.queue, 1);
         t.open = Some(OpenEscalation {
             escalation_id: d.escalation_id.clone(),
@@ -211,7 +248,10 @@ impl Router {
 
     fn on_event(&self, ctx: &mut C<'_, '_>, ev: TicketEvent) -> Result<(), Rejection> {
         if ev.ticket_id.is_empty() {
-            return Err(Rejection::new("missing_ticket_id", "TicketEvent without ticket_id"));
+            return Err(Rejection::new(
+                "missing_ticket_id",
+                "TicketEvent without ticket_id",
+            ));
         }
         let key = ticket_key(&ev.ticket_id);
         let mut t = ticket(ctx, &ev.ticket_id);
@@ -238,8 +278,13 @@ impl Router {
                     metrics::counter!(m::MISROUTES, "from" => open.domain.clone(), "to" => self.known(&r.to_domain)).increment(1);
                     self.label(ctx, &open.tokens, &r.to_domain);
                     self.adjust_queue(ctx, &open.queue, -1);
-                    let target = self.routing.domain(&r.to_domain).or_else(|| self.routing.triage());
-                    if let (Some(target), Ok(decision)) = (target, EscalationDecision::decode(open.decision.as_slice())) {
+                    let target = self
+                        .routing
+                        .domain(&r.to_domain)
+                        .or_else(|| self.routing.triage());
+                    if let (Some(target), Ok(decision)) =
+                        (target, EscalationDecision::decode(open.decision.as_slice()))
+                    {
                         t.reroutes += 1;
                         let placement = Placement {
                             domain: target.name.clone(),
@@ -261,7 +306,11 @@ impl Router {
                         let reroute = Reroute {
                             previous_domain: open.domain.clone(),
                             previous_queue_id: open.queue.clone(),
-                            reason: if r.reason.is_empty() { "reassigned by a specialist".into() } else { r.reason.clone() },
+                            reason: if r.reason.is_empty() {
+                                "reassigned by a specialist".into()
+                            } else {
+                                r.reason.clone()
+                            },
                             reroute_count: t.reroutes,
                         };
                         open.domain = target.name.clone();
@@ -270,7 +319,15 @@ impl Router {
                         open.routed_at_ms = ctx.now();
                         t.open = Some(open);
                         ctx.put(&key, RouterState::Ticket(Box::new(t)));
-                        self.emit(ctx, decision, &outcome, &placement, false, false, Some(reroute));
+                        self.emit(
+                            ctx,
+                            decision,
+                            &outcome,
+                            &placement,
+                            false,
+                            false,
+                            Some(reroute),
+                        );
                         return Ok(());
                     }
                 }
@@ -294,7 +351,11 @@ impl Router {
 
     /// A domain name safe as a metric label.
     fn known(&self, domain: &str) -> String {
-        if self.routing.domain(domain).is_some() { domain.to_owned() } else { "unknown".to_owned() }
+        if self.routing.domain(domain).is_some() {
+            domain.to_owned()
+        } else {
+            "unknown".to_owned()
+        }
     }
 }
 
@@ -341,14 +402,23 @@ impl Processor for Router {
         &Codec
     }
 
-    fn process(&self, ctx: &mut Ctx<'_, RouterState>, record: &Record<'_>) -> Result<(), Rejection> {
+    fn process(
+        &self,
+        ctx: &mut Ctx<'_, RouterState>,
+        record: &Record<'_>,
+    ) -> Result<(), Rejection> {
         if record.topic == self.decisions_topic {
-            let d = EscalationDecision::decode(record.value)
-                .map_err(|e| Rejection::new("malformed_decision", format!("not an EscalationDecision: {e}")))?;
+            let d = EscalationDecision::decode(record.value).map_err(|e| {
+                Rejection::new(
+                    "malformed_decision",
+                    format!("not an EscalationDecision: {e}"),
+                )
+            })?;
             self.on_decision(ctx, d)
         } else {
-            let ev = TicketEvent::decode(record.value)
-                .map_err(|e| Rejection::new("malformed_event", format!("not a TicketEvent: {e}")))?;
+            let ev = TicketEvent::decode(record.value).map_err(|e| {
+                Rejection::new("malformed_event", format!("not a TicketEvent: {e}"))
+            })?;
             self.on_event(ctx, ev)
         }
     }

@@ -8,10 +8,10 @@ use std::path::Path;
 
 use escalator_diagnostics::{Role, Source, SourceKind};
 use escalator_proto::v1::{EscalationDecision, HandoffPacket};
+use escalator_router::Routing;
 use escalator_router::classify::classify;
 use escalator_router::features;
 use escalator_router::model::TokenCounts;
-use escalator_router::Routing;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -44,11 +44,26 @@ fn corpus() -> Vec<Ticket> {
 /// the same extraction code).
 fn decision(t: &Ticket) -> EscalationDecision {
     let mut sources = vec![
-        Source { kind: SourceKind::Subject, at_ms: 0, author_role: Role::Customer, text: &t.subject },
-        Source { kind: SourceKind::Description, at_ms: 1, author_role: Role::Customer, text: &t.description },
+        Source {
+            kind: SourceKind::Subject,
+            at_ms: 0,
+            author_role: Role::Customer,
+            text: &t.subject,
+        },
+        Source {
+            kind: SourceKind::Description,
+            at_ms: 1,
+            author_role: Role::Customer,
+            text: &t.description,
+        },
     ];
     for (i, c) in t.comments.iter().enumerate() {
-        sources.push(Source { kind: SourceKind::Comment { public: true }, at_ms: 2 + i as i64, author_role: Role::Agent, text: c });
+        sources.push(Source {
+            kind: SourceKind::Comment { public: true },
+            at_ms: 2 + i as i64,
+            author_role: Role::Agent,
+            text: c,
+        });
     }
     let f = escalator_diagnostics::extract(&sources);
     let mut packet = HandoffPacket {
@@ -92,10 +107,25 @@ fn accuracy_on_the_labelled_corpus() {
         if out.domain == t.domain {
             correct += 1;
         } else {
-            let top: Vec<String> = out.signals.iter().take(6).map(|s| format!("{}:{}={:.1}", s.domain, s.name, s.weight)).collect();
-            misses.push(format!("{} want {} got {} ({:.2}, best {}) [{}]", t.id, t.domain, out.domain, out.confidence, out.best, top.join(" ")));
+            let top: Vec<String> = out
+                .signals
+                .iter()
+                .take(6)
+                .map(|s| format!("{}:{}={:.1}", s.domain, s.name, s.weight))
+                .collect();
+            misses.push(format!(
+                "{} want {} got {} ({:.2}, best {}) [{}]",
+                t.id,
+                t.domain,
+                out.domain,
+                out.confidence,
+                out.best,
+                top.join(" ")
+            ));
         }
-        *confusion.entry((t.domain.clone(), out.domain.clone())).or_default() += 1;
+        *confusion
+            .entry((t.domain.clone(), out.domain.clone()))
+            .or_default() += 1;
     }
     // How the confidence threshold trades routing against triage, on the
     // same corpus (for choosing min_confidence; printed, not asserted).
@@ -113,7 +143,11 @@ fn accuracy_on_the_labelled_corpus() {
         eprintln!("  min_confidence {threshold:.2}: {ok}/{}", tickets.len());
     }
     let accuracy = f64::from(correct) / tickets.len() as f64;
-    eprintln!("classification accuracy: {correct}/{} = {:.1}%", tickets.len(), accuracy * 100.0);
+    eprintln!(
+        "classification accuracy: {correct}/{} = {:.1}%",
+        tickets.len(),
+        accuracy * 100.0
+    );
     for m in &misses {
         eprintln!("  miss: {m}");
     }
@@ -156,7 +190,11 @@ fn the_tricky_ones() {
         "",
     );
     assert_eq!(o.domain, "billing", "{o:?}");
-    let o = run("It does not work", "Since yesterday it does not work. Please fix.", "");
+    let o = run(
+        "It does not work",
+        "Since yesterday it does not work. Please fix.",
+        "",
+    );
     assert_eq!(o.domain, "triage");
     assert!(o.triage_fallback);
 }
@@ -178,7 +216,9 @@ fn learning_moves_a_pattern_and_one_contrary_label_does_not_flip_it() {
     let f = features::from_decision(&d, &t.product, &t.component, &t.tags, &text_of(&t));
     let tokens = features::tokens(&f);
     let mut model: BTreeMap<String, TokenCounts> = BTreeMap::new();
-    let classify_now = |model: &BTreeMap<String, TokenCounts>| classify(&routing, &f, &|tok| model.get(tok).cloned());
+    let classify_now = |model: &BTreeMap<String, TokenCounts>| {
+        classify(&routing, &f, &|tok| model.get(tok).cloned())
+    };
     assert_eq!(classify_now(&model).domain, "triage", "nothing known yet");
 
     // Specialists keep moving this pattern to networking.
@@ -189,7 +229,11 @@ fn learning_moves_a_pattern_and_one_contrary_label_does_not_flip_it() {
     }
     let o = classify_now(&model);
     assert_eq!(o.domain, "networking", "{o:?}");
-    assert!(o.signals.iter().any(|s| s.source == escalator_proto::v1::ClassificationSignalSource::Learned));
+    assert!(
+        o.signals
+            .iter()
+            .any(|s| s.source == escalator_proto::v1::ClassificationSignalSource::Learned)
+    );
 
     // One noisy label the other way does not flip it.
     for tok in &tokens {

@@ -12,22 +12,45 @@ use std::time::Duration;
 use escalator_proto::v1::ticket_event::{DomainReassigned, Kind};
 use escalator_proto::v1::*;
 use escalator_tests::http::{free_port, wait_ok};
-use escalator_tests::kafka::{bootstrap, create_topics, flush, producer, unique, RawReader};
+use escalator_tests::kafka::{RawReader, bootstrap, create_topics, flush, producer, unique};
 use prost::Message;
 use rdkafka::producer::BaseRecord;
 
-const DOMAINS: [&str; 8] = ["database", "networking", "identity", "platform", "billing", "frontend", "data-pipeline", "triage"];
+const DOMAINS: [&str; 8] = [
+    "database",
+    "networking",
+    "identity",
+    "platform",
+    "billing",
+    "frontend",
+    "data-pipeline",
+    "triage",
+];
 
 /// Text that points clearly at a domain.
 fn text_for(domain: &str) -> &'static str {
     match domain {
-        "database" => "Deadlock detected, SQLSTATE 40001 from postgres; slow query and lock wait on the orders table",
-        "networking" => "Packet loss at the VPN gateway, traceroute shows drops, DNS lookups time out, TLS handshake fails",
-        "identity" => "SAML SSO login fails with AADSTS50126 from Azure AD, MFA prompt loops, IdP metadata changed",
-        "platform" => "Pods in CrashLoopBackOff and OOMKilled on the kubernetes cluster after the deployment",
-        "billing" => "Customer was double charged, the invoice shows the wrong VAT and the refund failed",
-        "frontend" => "Blank page in Chrome, console shows Uncaught TypeError, the CSS layout of the dropdown is broken",
-        "data-pipeline" => "Nightly ETL export to the warehouse stopped, Kafka consumer lag grows, CSV export pipeline stale",
+        "database" => {
+            "Deadlock detected, SQLSTATE 40001 from postgres; slow query and lock wait on the orders table"
+        }
+        "networking" => {
+            "Packet loss at the VPN gateway, traceroute shows drops, DNS lookups time out, TLS handshake fails"
+        }
+        "identity" => {
+            "SAML SSO login fails with AADSTS50126 from Azure AD, MFA prompt loops, IdP metadata changed"
+        }
+        "platform" => {
+            "Pods in CrashLoopBackOff and OOMKilled on the kubernetes cluster after the deployment"
+        }
+        "billing" => {
+            "Customer was double charged, the invoice shows the wrong VAT and the refund failed"
+        }
+        "frontend" => {
+            "Blank page in Chrome, console shows Uncaught TypeError, the CSS layout of the dropdown is broken"
+        }
+        "data-pipeline" => {
+            "Nightly ETL export to the warehouse stopped, Kafka consumer lag grows, CSV export pipeline stale"
+        }
         _ => "It does not work since yesterday",
     }
 }
@@ -38,8 +61,16 @@ fn decision(ticket: &str, domain: &str, kind: EscalationKind, n: u32) -> Escalat
         escalation_id: format!("esc-{ticket}-{n}"),
         ticket_id: ticket.into(),
         kind: kind as i32,
-        from_tier: if kind == EscalationKind::Reescalate { SupportTier::L2 } else { SupportTier::L1 } as i32,
-        to_tier: if kind == EscalationKind::Reescalate { SupportTier::L3 } else { SupportTier::L2 } as i32,
+        from_tier: if kind == EscalationKind::Reescalate {
+            SupportTier::L2
+        } else {
+            SupportTier::L1
+        } as i32,
+        to_tier: if kind == EscalationKind::Reescalate {
+            SupportTier::L3
+        } else {
+            SupportTier::L2
+        } as i32,
         handoff: Some(HandoffPacket {
             subject: text.into(),
             summary: text.into(),
@@ -72,10 +103,21 @@ fn spawn(s: &Setup, http: &str) -> Child {
         .env("ESCALATOR__DEAD_LETTERS__TOPIC", &s.dlq)
         .env("ESCALATOR__HTTP__LISTEN", http)
         .stdout(Stdio::null())
-        .stderr(std::fs::OpenOptions::new().create(true).append(true).open(&log).map(Stdio::from).unwrap_or_else(|_| Stdio::null()))
+        .stderr(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&log)
+                .map(Stdio::from)
+                .unwrap_or_else(|_| Stdio::null()),
+        )
         .spawn()
         .unwrap();
-    assert!(wait_ok(http, "/readyz", Duration::from_secs(60)), "router ready (log {})", log.display());
+    assert!(
+        wait_ok(http, "/readyz", Duration::from_secs(60)),
+        "router ready (log {})",
+        log.display()
+    );
     child
 }
 
@@ -108,11 +150,21 @@ fn routed_once_each_on_the_right_topic_in_order_across_kills() {
             let mut ids = vec![];
             let first = decision(&ticket, domain, EscalationKind::Escalate, 1);
             ids.push(first.escalation_id.clone());
-            p.send(BaseRecord::to(&s.decisions).key(&ticket).payload(&first.encode_to_vec())).unwrap();
+            p.send(
+                BaseRecord::to(&s.decisions)
+                    .key(&ticket)
+                    .payload(&first.encode_to_vec()),
+            )
+            .unwrap();
             if i % 2 == 0 && domain != "triage" {
                 let second = decision(&ticket, domain, EscalationKind::Reescalate, 2);
                 ids.push(second.escalation_id.clone());
-                p.send(BaseRecord::to(&s.decisions).key(&ticket).payload(&second.encode_to_vec())).unwrap();
+                p.send(
+                    BaseRecord::to(&s.decisions)
+                        .key(&ticket)
+                        .payload(&second.encode_to_vec()),
+                )
+                .unwrap();
             }
             total += ids.len();
             expected.insert(ticket, (domain.to_owned(), ids));
@@ -128,7 +180,11 @@ fn routed_once_each_on_the_right_topic_in_order_across_kills() {
     }
 
     let mut got: HashMap<String, Vec<RoutedEscalation>> = HashMap::new();
-    let mut readers: Vec<(String, RawReader)> = DOMAINS.iter().zip(routed.iter()).map(|(d, t)| ((*d).to_owned(), RawReader::new(t))).collect();
+    let mut readers: Vec<(String, RawReader)> = DOMAINS
+        .iter()
+        .zip(routed.iter())
+        .map(|(d, t)| ((*d).to_owned(), RawReader::new(t)))
+        .collect();
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     let mut count = 0;
     while count < total && std::time::Instant::now() < deadline {
@@ -151,18 +207,36 @@ fn routed_once_each_on_the_right_topic_in_order_across_kills() {
     }
     assert_eq!(count, total, "every decision routed exactly once");
     for (ticket, (domain, ids)) in &expected {
-        let routed = got.get(ticket).unwrap_or_else(|| panic!("{ticket} not routed"));
+        let routed = got
+            .get(ticket)
+            .unwrap_or_else(|| panic!("{ticket} not routed"));
         let got_ids: Vec<&str> = routed.iter().map(|r| r.escalation_id.as_str()).collect();
-        assert_eq!(got_ids, ids.iter().map(String::as_str).collect::<Vec<_>>(), "{ticket}: once each, in order");
-        assert!(routed.iter().all(|r| &r.domain == domain), "{ticket} -> {domain}: {:?}", routed.iter().map(|r| &r.domain).collect::<Vec<_>>());
+        assert_eq!(
+            got_ids,
+            ids.iter().map(String::as_str).collect::<Vec<_>>(),
+            "{ticket}: once each, in order"
+        );
+        assert!(
+            routed.iter().all(|r| &r.domain == domain),
+            "{ticket} -> {domain}: {:?}",
+            routed.iter().map(|r| &r.domain).collect::<Vec<_>>()
+        );
         let c = routed[0].classification.as_ref().unwrap();
-        assert!(!c.signals.is_empty() || domain == "triage", "explains itself");
+        assert!(
+            !c.signals.is_empty() || domain == "triage",
+            "explains itself"
+        );
     }
 
     // Queue load survived the kills: a new database escalation sees the
     // open ones (6 tickets in database, each still open).
     let probe = decision("T-probe", "database", EscalationKind::Escalate, 1);
-    p.send(BaseRecord::to(&s.decisions).key("T-probe").payload(&probe.encode_to_vec())).unwrap();
+    p.send(
+        BaseRecord::to(&s.decisions)
+            .key("T-probe")
+            .payload(&probe.encode_to_vec()),
+    )
+    .unwrap();
     // And a specialist moves T-0 (database) to networking: it is re-routed.
     let moved = TicketEvent {
         ticket_id: "T-0".into(),
@@ -176,14 +250,23 @@ fn routed_once_each_on_the_right_topic_in_order_across_kills() {
         })),
         ..Default::default()
     };
-    p.send(BaseRecord::to(&s.events).key("T-0").payload(&moved.encode_to_vec())).unwrap();
+    p.send(
+        BaseRecord::to(&s.events)
+            .key("T-0")
+            .payload(&moved.encode_to_vec()),
+    )
+    .unwrap();
     flush(&p);
     let db = readers.iter_mut().find(|(d, _)| d == "database").unwrap();
     let probe_routed = db.1.read(1, Duration::from_secs(30));
     assert_eq!(probe_routed.len(), 1);
     let pr = RoutedEscalation::decode(probe_routed[0].as_slice()).unwrap();
     let open_db = expected.values().filter(|(d, _)| d == "database").count() as u32;
-    assert_eq!(pr.queue_load.as_ref().unwrap().open, open_db, "queue load restored from the changelog");
+    assert_eq!(
+        pr.queue_load.as_ref().unwrap().open,
+        open_db,
+        "queue load restored from the changelog"
+    );
     let net = readers.iter_mut().find(|(d, _)| d == "networking").unwrap();
     let rerouted = net.1.read(1, Duration::from_secs(30));
     assert_eq!(rerouted.len(), 1, "re-routed to its new domain");
@@ -191,6 +274,8 @@ fn routed_once_each_on_the_right_topic_in_order_across_kills() {
     assert_eq!(rr.ticket_id, "T-0");
     assert_eq!(rr.reroute.as_ref().unwrap().previous_domain, "database");
 
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }

@@ -29,12 +29,25 @@ pub fn tail(
     stop: Arc<AtomicBool>,
     mut on_record: impl FnMut(Tailed<'_>) -> bool,
 ) -> Result<(), String> {
-    let consumer: BaseConsumer = settings.restore_config()?.set("enable.partition.eof", "false").create().map_err(|e| format!("consumer: {e}"))?;
-    let n = partition_count(&consumer, topic)?.ok_or_else(|| format!("topic {topic} does not exist"))?;
+    let consumer: BaseConsumer = settings
+        .restore_config()?
+        .set("enable.partition.eof", "false")
+        .create()
+        .map_err(|e| format!("consumer: {e}"))?;
+    let n = partition_count(&consumer, topic)?
+        .ok_or_else(|| format!("topic {topic} does not exist"))?;
     let mut tpl = TopicPartitionList::new();
     for p in 0..n {
-        tpl.add_partition_offset(topic, p, if from_beginning { Offset::Beginning } else { Offset::End })
-            .map_err(|e| e.to_string())?;
+        tpl.add_partition_offset(
+            topic,
+            p,
+            if from_beginning {
+                Offset::Beginning
+            } else {
+                Offset::End
+            },
+        )
+        .map_err(|e| e.to_string())?;
     }
     consumer.assign(&tpl).map_err(|e| format!("assign: {e}"))?;
     while !stop.load(Ordering::SeqCst) {
@@ -42,7 +55,11 @@ pub fn tail(
             Some(Ok(m)) => {
                 let headers = m
                     .headers()
-                    .map(|h| h.iter().map(|x| Header::new(x.key, x.value.unwrap_or_default())).collect())
+                    .map(|h| {
+                        h.iter()
+                            .map(|x| Header::new(x.key, x.value.unwrap_or_default()))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let keep_going = on_record(Tailed {
                     partition: m.partition(),
