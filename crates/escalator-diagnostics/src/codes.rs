@@ -5,10 +5,9 @@
 //! so ("HTTP 502", "502 Bad Gateway", "status=503", "returned 404"), which
 //! keeps order numbers, dates, phone numbers and IP addresses out.
 
-use escalator_proto::v1::{ErrorCode, ErrorCodeKind as Kind};
-
 use std::sync::LazyLock;
 
+use escalator_proto::v1::{ErrorCode, ErrorCodeKind as Kind};
 use regex::{Captures, Regex, RegexSet, SetMatches};
 
 use crate::text::snippet;

@@ -55,15 +55,10 @@ impl Evaluator {
             if t.is_empty() {
                 continue;
             }
-            let src = [escalator_diagnostics::Source {
-                kind: escalator_diagnostics::SourceKind::Description,
-                at_ms: ev.event_time_ms,
-                author_role: escalator_diagnostics::Role::Unknown,
-                text: t,
-            }];
-            let f = escalator_diagnostics::extract(&src);
-            s.stack_traces += f.stack_traces.len() as u32;
-            s.error_codes += f.error_codes.len() as u32;
+            // Counting is cheap; full extraction waits for a decision.
+            let counts = escalator_diagnostics::evidence_counts(t);
+            s.stack_traces += counts.stack_traces;
+            s.error_codes += counts.error_codes;
             if let Some(c) = &self.policy.complexity {
                 keyword_hits(&c.severity_keywords, t, &mut s.severity_hits);
                 if customer {

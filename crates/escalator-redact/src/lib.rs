@@ -143,49 +143,49 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         ),
         rule(
             Kind::UrlPassword,
-            r"\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^/\s:@]+:([^@\s/]+)@",
+            r"(?-u:\b)[a-zA-Z][a-zA-Z0-9+.\-]*://[^/\s:@]+:([^@\s/]+)@",
             1,
             None,
         ),
         rule(
             Kind::Jwt,
-            r"\beyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}",
+            r"(?-u:\b)eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}",
             0,
             None,
         ),
         rule(
             Kind::CloudKey,
-            r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b|\bAIza[0-9A-Za-z_\-]{35}\b|(?i:aws_secret_access_key|AccountKey)\s*[=:]\s*[A-Za-z0-9/+=]{20,}",
+            r"(?-u:\b)(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}(?-u:\b)|(?-u:\b)AIza[0-9A-Za-z_\-]{35}(?-u:\b)|(?i:aws_secret_access_key|AccountKey)\s*[=:]\s*[A-Za-z0-9/+=]{20,}",
             0,
             None,
         ),
         rule(
             Kind::ApiToken,
-            r"\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bxox[abprs]-[A-Za-z0-9\-]{10,}|\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}\b|\bglpat-[A-Za-z0-9_\-]{20,}|(?i:bearer)\s+[A-Za-z0-9._~+/=\-]{16,}",
+            r"(?-u:\b)gh[pousr]_[A-Za-z0-9]{30,}(?-u:\b)|(?-u:\b)xox[abprs]-[A-Za-z0-9\-]{10,}|(?-u:\b)[sr]k_(?:live|test)_[A-Za-z0-9]{16,}(?-u:\b)|(?-u:\b)glpat-[A-Za-z0-9_\-]{20,}|(?i:bearer)\s+[A-Za-z0-9._~+/=\-]{16,}",
             0,
             None,
         ),
         rule(
             Kind::Secret,
-            r#"(?i)\b(?:api[_\-]?key|apikey|access[_\-]?token|auth[_\-]?token|client[_\-]?secret|secret|password|passwd|pwd|token)\b["']?\s*[=:]\s*["']?([^\s"',;&]{4,})"#,
+            r#"(?i)(?-u:\b)(?:api[_\-]?key|apikey|access[_\-]?token|auth[_\-]?token|client[_\-]?secret|secret|password|passwd|pwd|token)(?-u:\b)["']?\s*[=:]\s*["']?([^\s"',;&]{4,})"#,
             1,
             None,
         ),
         rule(
             Kind::Email,
-            r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}\b",
+            r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}",
             0,
             None,
         ),
         rule(
             Kind::CardNumber,
-            r"\b(?:4\d{3}|5[1-5]\d{2}|2[2-7]\d{2}|3[47]\d{2}|6(?:011|5\d{2})|35\d{2})(?:[ \-]?\d){9,15}\b",
+            r"(?-u:\b)(?:4\d{3}|5[1-5]\d{2}|2[2-7]\d{2}|3[47]\d{2}|6(?:011|5\d{2})|35\d{2})(?:[ \-]?\d){9,15}(?-u:\b)",
             0,
             Some(luhn_valid),
         ),
         rule(
             Kind::Phone,
-            r"\+\d{1,3}[\s.\-]?\(?\d{1,4}\)?(?:[\s.\-]?\d{2,4}){2,4}\b|\(\d{3}\)\s?\d{3}[\s.\-]\d{4}\b|\b\d{3}[.\-]\d{3}[.\-]\d{4}\b",
+            r"\+\d{1,3}[\s.\-]?\(?\d{1,4}\)?(?:[\s.\-]?\d{2,4}){2,4}(?-u:\b)|\(\d{3}\)\s?\d{3}[\s.\-]\d{4}(?-u:\b)|(?-u:\b)\d{3}[.\-]\d{3}[.\-]\d{4}(?-u:\b)",
             0,
             None,
         ),
@@ -319,6 +319,17 @@ mod tests {
             t.contains("v2.14.3") && t.contains("2024-03-10") && t.contains("10.0.12.7"),
             "{t}"
         );
+    }
+
+    #[test]
+    fn emails_next_to_punctuation_and_other_emails() {
+        let (t, c) = only(
+            "see jane.doe@example.com_export.log and a@x.com-b@y.com, grüße an jörg@example.de",
+        );
+        for leaked in ["jane.doe@", "a@x.com", "b@y.com", "@y.com", "example.de"] {
+            assert!(!t.contains(leaked), "{leaked} leaked: {t}");
+        }
+        assert!(c.get(Kind::Email) >= 3, "{t}");
     }
 
     #[test]
