@@ -2,6 +2,7 @@
 
 mod check_config;
 mod normalize;
+mod report;
 mod tail;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +26,8 @@ enum Command {
     CheckConfig(check_config::Args),
     /// Follow the routed escalations of a domain on Kafka.
     Tail(tail::Args),
+    /// Fetch a report (utilization, resolution, deflection) from the aggregator.
+    Report(report::Args),
 }
 
 fn main() {
@@ -33,6 +36,7 @@ fn main() {
         Command::Normalize(args) => normalize::run(&args),
         Command::CheckConfig(args) => check_config::run(&args),
         Command::Tail(args) => tail::run(&args),
+        Command::Report(args) => report::run(&args),
     };
     std::process::exit(code);
 }

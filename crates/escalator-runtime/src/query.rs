@@ -8,9 +8,15 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+/// What a query asks for: one key, or every key with a prefix.
+pub enum Ask {
+    Key(Vec<u8>),
+    Prefix(Vec<u8>),
+}
+
 pub struct Query<S> {
-    pub key: Vec<u8>,
-    pub reply: oneshot::Sender<Option<S>>,
+    pub ask: Ask,
+    pub reply: oneshot::Sender<Vec<S>>,
 }
 
 /// The caller's end: cloneable, usable from async handlers.
@@ -49,12 +55,20 @@ pub fn channel<S>(capacity: usize) -> (QueryHandle<S>, QueryInbox<S>) {
 
 impl<S> QueryHandle<S> {
     pub async fn get(&self, key: &[u8], timeout: Duration) -> Result<Option<S>, QueryError> {
+        let mut found = self.ask(Ask::Key(key.to_vec()), timeout).await?;
+        Ok(found.pop())
+    }
+
+    /// Every committed value whose key starts with `prefix`, across the
+    /// partitions this instance owns.
+    pub async fn scan(&self, prefix: &[u8], timeout: Duration) -> Result<Vec<S>, QueryError> {
+        self.ask(Ask::Prefix(prefix.to_vec()), timeout).await
+    }
+
+    async fn ask(&self, ask: Ask, timeout: Duration) -> Result<Vec<S>, QueryError> {
         let (reply, answer) = oneshot::channel();
         self.tx
-            .try_send(Query {
-                key: key.to_vec(),
-                reply,
-            })
+            .try_send(Query { ask, reply })
             .map_err(|e| match e {
                 TrySendError::Full(_) => QueryError::Busy,
                 TrySendError::Disconnected(_) => QueryError::Stopped,
@@ -68,10 +82,11 @@ impl<S> QueryHandle<S> {
 }
 
 impl<S> QueryInbox<S> {
-    /// Answers every waiting query with `lookup`.
-    pub fn answer(&self, mut lookup: impl FnMut(&[u8]) -> Option<S>) {
+    /// Answers every waiting query with `lookup` (all values for a key or
+    /// prefix).
+    pub fn answer(&self, mut lookup: impl FnMut(&Ask) -> Vec<S>) {
         while let Ok(q) = self.rx.try_recv() {
-            let _ = q.reply.send(lookup(&q.key));
+            let _ = q.reply.send(lookup(&q.ask));
         }
     }
 }

@@ -234,7 +234,10 @@ impl<P: Processor> KafkaDriver<P> {
         consumer
             .subscribe(&inputs)
             .map_err(|e| DriverError::Client(format!("subscribe: {e}")))?;
-        self.health.set_started();
+        // Ready once the first assignment is restored (or, with no partition
+        // for this member, after two session timeouts without one).
+        let ready_by = Instant::now() + Duration::from_millis(2 * self.settings.session_timeout_ms);
+        let mut ready = false;
         tracing::info!(
             group = %self.settings.group_id,
             transactional_id = %self.settings.transactional_id(),
@@ -249,11 +252,26 @@ impl<P: Processor> KafkaDriver<P> {
 
         while !self.shutdown.load(Ordering::SeqCst) {
             self.collect(&consumer, &restorer, &context, &mut partitions, &mut buffer)?;
+            if !ready && (!partitions.is_empty() || Instant::now() >= ready_by) {
+                ready = true;
+                self.health.set_started();
+            }
             if let Some(inbox) = &self.queries {
-                inbox.answer(|key| {
-                    partitions
+                inbox.answer(|ask| match ask {
+                    crate::query::Ask::Key(key) => partitions
                         .values()
-                        .find_map(|p| p.task.committed(key).cloned())
+                        .filter_map(|p| p.task.committed(key).cloned())
+                        .take(1)
+                        .collect(),
+                    crate::query::Ask::Prefix(prefix) => partitions
+                        .values()
+                        .flat_map(|p| {
+                            p.task
+                                .committed_state()
+                                .filter(|(k, _)| k.starts_with(prefix))
+                                .map(|(_, v)| v.clone())
+                        })
+                        .collect(),
                 });
             }
             let now = self.clock.now_ms();

@@ -1,0 +1,133 @@
+//! Reports over HTTP: `GET /reports/{utilization|resolution|deflection}
+//! ?window=7d&format=json|md|html`, computed from the escalations this
+//! instance holds (open ones and those ended within the kept window).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use escalator_proto::v1::report;
+use escalator_reports::{EscalationRecord, QueueCapacity, Window};
+use escalator_runtime::Clock;
+use escalator_runtime::query::QueryHandle;
+
+use crate::processor::AggState;
+
+pub struct Reports {
+    pub queries: QueryHandle<AggState>,
+    pub queues: Vec<QueueCapacity>,
+    pub clock: Arc<dyn Clock>,
+}
+
+pub fn router(r: Arc<Reports>) -> Router {
+    Router::new()
+        .route("/reports/{kind}", get(handle))
+        .with_state(r)
+}
+
+fn bad(message: String) -> Response {
+    (StatusCode::BAD_REQUEST, message).into_response()
+}
+
+/// All escalations this instance holds.
+pub async fn records(q: &QueryHandle<AggState>) -> Result<Vec<EscalationRecord>, String> {
+    let mut out = Vec::new();
+    for prefix in [&b"r:"[..], &b"t:"[..]] {
+        for s in q
+            .scan(prefix, Duration::from_secs(10))
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            match s {
+                AggState::Done(r) | AggState::Open(r) => out.push(*r),
+                AggState::Signature(_) | AggState::Pending(_) => {}
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Builds a report of `kind` over the window ending now.
+pub fn build(
+    kind: &str,
+    records: &[EscalationRecord],
+    queues: &[QueueCapacity],
+    window_ms: i64,
+    now: i64,
+) -> Option<escalator_proto::v1::Report> {
+    let window = Window {
+        start_ms: now - window_ms,
+        end_ms: now + 1,
+    };
+    let inner = match kind {
+        "utilization" => report::Report::Utilization(escalator_reports::utilization_report(
+            records, queues, window, now,
+        )),
+        "resolution" => {
+            report::Report::Resolution(escalator_reports::resolution_report(records, window, now))
+        }
+        "deflection" => {
+            report::Report::Deflection(escalator_reports::deflection_report(records, window))
+        }
+        _ => return None,
+    };
+    Some(escalator_reports::wrap_report(inner, now))
+}
+
+pub fn render(
+    report: &escalator_proto::v1::Report,
+    format: &str,
+) -> Option<(&'static str, String)> {
+    match format {
+        "json" => Some((
+            "application/json",
+            escalator_reports::render::render_json(report),
+        )),
+        "md" | "markdown" => Some((
+            "text/markdown; charset=utf-8",
+            escalator_reports::render::render_markdown(report),
+        )),
+        "html" => Some((
+            "text/html; charset=utf-8",
+            escalator_reports::render::render_html(report),
+        )),
+        _ => None,
+    }
+}
+
+async fn handle(
+    State(r): State<Arc<Reports>>,
+    Path(kind): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let window_text = q.get("window").map_or("7d", String::as_str);
+    let window_ms = match escalator_calendar::parse_duration(window_text, 86_400_000) {
+        Ok(ms) if ms > 0 => ms,
+        Ok(_) => return bad("window must be positive".into()),
+        Err(e) => return bad(format!("window: {e}")),
+    };
+    let format = q.get("format").map_or("json", String::as_str);
+    let records = match records(&r.queries).await {
+        Ok(x) => x,
+        Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e).into_response(),
+    };
+    let now = r.clock.now_ms();
+    let Some(report) = build(&kind, &records, &r.queues, window_ms, now) else {
+        return (
+            StatusCode::NOT_FOUND,
+            "reports: utilization, resolution, deflection\n",
+        )
+            .into_response();
+    };
+    match render(&report, format) {
+        Some((content_type, body)) => {
+            ([(header::CONTENT_TYPE, content_type)], body).into_response()
+        }
+        None => bad("format: json, md or html".into()),
+    }
+}

@@ -1,0 +1,181 @@
+//! One escalation's life, folded from the three streams that describe it:
+//! the evaluator's decision, the router's placement, and the specialists'
+//! actions on the ticket. Pure: each function takes the record and a message
+//! and updates the record.
+
+use escalator_proto::v1::ticket_event::Kind;
+use escalator_proto::v1::{
+    CustomerTier, EscalationDecision, Priority, ResolutionCategory, RoutedEscalation, SupportTier,
+    TicketEvent,
+};
+use escalator_reports::EscalationRecord;
+
+fn tier_name(t: i32) -> &'static str {
+    match SupportTier::try_from(t).unwrap_or(SupportTier::Unspecified) {
+        SupportTier::L3 => "l3",
+        SupportTier::L1 => "l1",
+        _ => "l2",
+    }
+}
+
+pub fn customer_tier_name(t: i32) -> &'static str {
+    match CustomerTier::try_from(t).unwrap_or(CustomerTier::Unspecified) {
+        CustomerTier::Standard => "standard",
+        CustomerTier::Business => "business",
+        CustomerTier::Enterprise => "enterprise",
+        CustomerTier::Strategic => "strategic",
+        _ => "unknown",
+    }
+}
+
+fn priority_name(p: i32) -> &'static str {
+    match Priority::try_from(p).unwrap_or(Priority::Unspecified) {
+        Priority::Low => "low",
+        Priority::Normal => "normal",
+        Priority::High => "high",
+        Priority::Urgent => "urgent",
+        _ => "unknown",
+    }
+}
+
+pub fn category_name(c: i32) -> &'static str {
+    match ResolutionCategory::try_from(c).unwrap_or(ResolutionCategory::Unspecified) {
+        ResolutionCategory::HowTo => "how_to",
+        ResolutionCategory::KnownIssue => "known_issue",
+        ResolutionCategory::Configuration => "configuration",
+        ResolutionCategory::UserError => "user_error",
+        ResolutionCategory::BugFix => "bug_fix",
+        ResolutionCategory::Workaround => "workaround",
+        ResolutionCategory::NoFaultFound => "no_fault_found",
+        ResolutionCategory::Duplicate => "duplicate",
+        ResolutionCategory::Other => "other",
+        ResolutionCategory::Unspecified => "",
+    }
+}
+
+/// A new record from the evaluator's decision.
+pub fn from_decision(d: &EscalationDecision) -> EscalationRecord {
+    let packet = d.handoff.clone().unwrap_or_default();
+    // Queue entry: the time rule says how long the case had waited.
+    let waited = d
+        .rule_firings
+        .iter()
+        .filter(|f| f.unit == "business_minutes")
+        .map(|f| f.wall_elapsed_ms)
+        .max()
+        .unwrap_or(0);
+    let signature = packet
+        .error_codes
+        .first()
+        .map(|c| c.code.clone())
+        .or_else(|| {
+            packet
+                .stack_traces
+                .first()
+                .map(|s| s.exception_type.clone())
+        })
+        .unwrap_or_default();
+    EscalationRecord {
+        escalation_id: d.escalation_id.clone(),
+        ticket_id: d.ticket_id.clone(),
+        domain: d.domain_hint.clone(),
+        queue: String::new(),
+        tier: tier_name(d.to_tier).to_owned(),
+        customer_tier: packet
+            .customer
+            .as_ref()
+            .map_or("unknown", |c| customer_tier_name(c.tier))
+            .to_owned(),
+        priority: priority_name(packet.priority).to_owned(),
+        specialist: None,
+        queue_entered_ms: d.decided_at_ms - waited,
+        escalated_ms: d.decided_at_ms,
+        routed_ms: None,
+        accepted_ms: None,
+        resolved_ms: None,
+        sent_back_ms: None,
+        reroutes: 0,
+        reopened: false,
+        sla_breached: waited > 0,
+        resolution_code: String::new(),
+        resolution_category: String::new(),
+        resolution_notes: String::new(),
+        kb_articles: Vec::new(),
+        error_signature: signature,
+        subject: packet.subject,
+    }
+}
+
+pub fn routed(r: &mut EscalationRecord, routed: &RoutedEscalation) {
+    r.domain = routed.domain.clone();
+    r.queue = routed.queue_id.clone();
+    r.tier = tier_name(routed.tier).to_owned();
+    if routed.reroute.is_some() {
+        r.reroutes += 1;
+        r.accepted_ms = None;
+    }
+    r.routed_ms.get_or_insert(routed.routed_at_ms);
+}
+
+/// What a ticket event means for the open record. Returns true when the
+/// escalation ended (resolved or sent back).
+pub fn event(r: &mut EscalationRecord, ev: &TicketEvent) -> bool {
+    let at = ev.event_time_ms;
+    match &ev.kind {
+        Some(Kind::SpecialistAccepted(a)) => {
+            r.accepted_ms.get_or_insert(at);
+            r.specialist = Some(a.specialist_id.clone());
+            false
+        }
+        Some(Kind::DomainReassigned(d)) => {
+            r.domain = d.to_domain.clone();
+            false
+        }
+        Some(Kind::SentBackToL1(_)) => {
+            r.sent_back_ms = Some(at);
+            true
+        }
+        Some(Kind::Resolved(res)) => {
+            r.resolved_ms = Some(at);
+            r.resolution_code = res.resolution_code.clone();
+            r.resolution_category = category_name(res.category).to_owned();
+            // Notes end up in KB drafts: never with personal data.
+            r.resolution_notes = escalator_redact::redact_str(&res.notes);
+            r.kb_articles = res
+                .kb_articles
+                .iter()
+                .map(|k| {
+                    if k.url.is_empty() {
+                        k.article_id.clone()
+                    } else {
+                        k.url.clone()
+                    }
+                })
+                .collect();
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Hop durations in seconds, for the histograms: (hop, seconds).
+pub fn hops(r: &EscalationRecord) -> Vec<(&'static str, f64)> {
+    let secs = |a: i64, b: i64| ((b - a).max(0)) as f64 / 1000.0;
+    let mut out = vec![(
+        "queue_entry_to_escalation",
+        secs(r.queue_entered_ms, r.escalated_ms),
+    )];
+    if let Some(routed) = r.routed_ms {
+        out.push(("escalation_to_routing", secs(r.escalated_ms, routed)));
+        if let Some(acc) = r.accepted_ms {
+            out.push(("routing_to_pickup", secs(routed, acc)));
+            if let Some(res) = r.resolved_ms {
+                out.push(("pickup_to_resolution", secs(acc, res)));
+            }
+        }
+    }
+    if let Some(res) = r.resolved_ms {
+        out.push(("total", secs(r.queue_entered_ms, res)));
+    }
+    out
+}

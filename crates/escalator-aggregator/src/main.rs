@@ -1,0 +1,79 @@
+//! `escalator-aggregator`: the aggregator as a Kafka service over the
+//! events, decisions and routed topics (all keyed by ticket id and
+//! co-partitioned).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use escalator_aggregator::http::{self, Reports};
+use escalator_aggregator::{Aggregator, AggregatorSettings};
+use escalator_reports::QueueCapacity;
+use escalator_router::Routing;
+use escalator_runtime::{SystemClock, query};
+use escalator_service::{load_settings, run_kafka_service};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = args
+        .windows(2)
+        .find(|w| w[0] == "--config")
+        .map(|w| PathBuf::from(&w[1]))
+        .or_else(|| std::env::var_os("ESCALATOR_CONFIG").map(PathBuf::from));
+    let env = escalator_service::settings::process_env();
+    let settings: AggregatorSettings = match load_settings(config.as_deref(), &env) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("escalator-aggregator: {e}");
+            std::process::exit(78);
+        }
+    };
+    let routing = if settings.routing_file.is_empty() {
+        Routing::default_config()
+    } else {
+        Routing::load(Path::new(&settings.routing_file))
+    };
+    let routing = match routing {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("escalator-aggregator: {e}");
+            std::process::exit(78);
+        }
+    };
+    let queues = routing
+        .domains
+        .iter()
+        .map(|d| QueueCapacity {
+            queue: d.queue.clone(),
+            domain: d.name.clone(),
+            specialists: d.specialists,
+            capacity: d.capacity(),
+        })
+        .collect();
+    let (handle, inbox) = query::channel(16);
+    let reports = Arc::new(Reports {
+        queries: handle,
+        queues,
+        clock: Arc::new(SystemClock),
+    });
+    let t = &settings.topics;
+    let mut inputs = vec![t.events.clone(), t.decisions.clone()];
+    inputs.extend(t.domains.iter().map(|d| format!("{}{d}", t.routed_prefix)));
+    let processor = Aggregator {
+        decisions_topic: t.decisions.clone(),
+        events_topic: t.events.clone(),
+        routed_prefix: t.routed_prefix.clone(),
+        kb_topic: t.kb_updates.clone(),
+        window_ms: settings.window_ms,
+        kb_min_count: settings.kb_min_count.max(1),
+    };
+    let code = run_kafka_service(
+        "aggregator",
+        settings.service.clone(),
+        processor,
+        inputs,
+        http::router(reports),
+        escalator_aggregator::metrics::describe,
+        Some(inbox),
+    );
+    std::process::exit(code);
+}
