@@ -31,8 +31,8 @@
 #   ESCALATOR_CACHE_DIR               cache root (default ~/.cache/escalator)
 #   ESCALATOR_KAFKA_STATE_DIR         broker config/data/logs
 #                                     (default $ESCALATOR_CACHE_DIR/kafka-run)
-#   ESCALATOR_KAFKA_PORT              PLAINTEXT listener port (default 39092)
-#   ESCALATOR_KAFKA_CONTROLLER_PORT   KRaft controller port (default 39093)
+#   ESCALATOR_KAFKA_PORT              PLAINTEXT listener port (default 19092)
+#   ESCALATOR_KAFKA_CONTROLLER_PORT   KRaft controller port (default 19093)
 #   ESCALATOR_KAFKA_HEAP              broker max heap (default 512m)
 #   ESCALATOR_KAFKA_START_TIMEOUT     seconds to wait for readiness (default 60)
 #   ESCALATOR_KAFKA_STOP_TIMEOUT      seconds before SIGKILL on down (default 30)
@@ -72,8 +72,11 @@ FETCH_MARKER="$KAFKA_HOME/.fetched"
 STATE_DIR="${ESCALATOR_KAFKA_STATE_DIR:-$CACHE_DIR/kafka-run}"
 
 HOST="127.0.0.1"
-PORT="${ESCALATOR_KAFKA_PORT:-39092}"
-CONTROLLER_PORT="${ESCALATOR_KAFKA_CONTROLLER_PORT:-39093}"
+# Below the kernel's ephemeral range (32768-60999 here): a client retrying a
+# port in that range while the broker is down can connect to itself and
+# hold the port, and the next broker start then fails with "address in use".
+PORT="${ESCALATOR_KAFKA_PORT:-19092}"
+CONTROLLER_PORT="${ESCALATOR_KAFKA_CONTROLLER_PORT:-19093}"
 BOOTSTRAP="$HOST:$PORT"
 HEAP="${ESCALATOR_KAFKA_HEAP:-512m}"
 START_TIMEOUT="${ESCALATOR_KAFKA_START_TIMEOUT:-60}"

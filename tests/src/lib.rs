@@ -9,3 +9,4 @@ pub mod counting;
 pub mod embedded_sink;
 pub mod http;
 pub mod kafka;
+pub mod process;

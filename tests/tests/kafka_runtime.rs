@@ -17,6 +17,7 @@ use escalator_tests::counting::Counting;
 use escalator_tests::kafka::{
     Read, Reader, bootstrap, create_topics, flush, now_ms, produce, producer, settings, unique,
 };
+use escalator_tests::process::KillOnDrop;
 use rand::Rng;
 
 /// Outputs per key, in order.
@@ -58,7 +59,7 @@ fn topics(name: &str, partitions: i32) -> Topics {
     t
 }
 
-fn spawn_proc(t: &Topics, instance: &str, delay_us: u64) -> Child {
+fn spawn_proc(t: &Topics, instance: &str, delay_us: u64) -> KillOnDrop {
     let log = std::env::temp_dir().join(format!("{}-{instance}.log", t.group));
     let stderr = std::fs::OpenOptions::new()
         .create(true)
@@ -66,21 +67,23 @@ fn spawn_proc(t: &Topics, instance: &str, delay_us: u64) -> Child {
         .open(&log)
         .map(Stdio::from)
         .unwrap_or_else(|_| Stdio::null());
-    Command::new(env!("CARGO_BIN_EXE_escalator-testproc"))
-        .args(["--input", &t.input, "--output", &t.output, "--dlq", &t.dlq])
-        .args(["--delay-us", &delay_us.to_string()])
-        .env("ESCALATOR__KAFKA__BOOTSTRAP_SERVERS", bootstrap())
-        .env("ESCALATOR__KAFKA__GROUP_ID", &t.group)
-        .env("ESCALATOR__KAFKA__INSTANCE_ID", instance)
-        .env("ESCALATOR__KAFKA__SESSION_TIMEOUT_MS", "6000")
-        .env("ESCALATOR__KAFKA__BATCH_MAX_RECORDS", "200")
-        .env("ESCALATOR__KAFKA__BATCH_MAX_WAIT_MS", "100")
-        .env("ESCALATOR__HTTP__LISTEN", "127.0.0.1:0")
-        .env("ESCALATOR__TELEMETRY__LOG_LEVEL", "info")
-        .stdout(Stdio::null())
-        .stderr(stderr)
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawn testproc: {e}"))
+    KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_escalator-testproc"))
+            .args(["--input", &t.input, "--output", &t.output, "--dlq", &t.dlq])
+            .args(["--delay-us", &delay_us.to_string()])
+            .env("ESCALATOR__KAFKA__BOOTSTRAP_SERVERS", bootstrap())
+            .env("ESCALATOR__KAFKA__GROUP_ID", &t.group)
+            .env("ESCALATOR__KAFKA__INSTANCE_ID", instance)
+            .env("ESCALATOR__KAFKA__SESSION_TIMEOUT_MS", "6000")
+            .env("ESCALATOR__KAFKA__BATCH_MAX_RECORDS", "200")
+            .env("ESCALATOR__KAFKA__BATCH_MAX_WAIT_MS", "100")
+            .env("ESCALATOR__HTTP__LISTEN", "127.0.0.1:0")
+            .env("ESCALATOR__TELEMETRY__LOG_LEVEL", "info")
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn testproc: {e}")),
+    )
 }
 
 fn sigkill(child: &mut Child) {

@@ -5,7 +5,7 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use escalator_proto::v1::ticket_event::{Kind, Resolved, SpecialistAccepted};
@@ -14,6 +14,7 @@ use escalator_tests::http::{free_port, request, wait_ok};
 use escalator_tests::kafka::{
     RawReader, bootstrap, create_topics, flush, now_ms, producer, unique,
 };
+use escalator_tests::process::KillOnDrop;
 use prost::Message;
 use rdkafka::producer::BaseRecord;
 
@@ -62,15 +63,17 @@ fn setup() -> Setup {
     s
 }
 
-fn spawn(s: &Setup, http: &str) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_escalator-aggregator"))
-        .args(["--config", &s.config.display().to_string()])
-        .env("ESCALATOR__HTTP__LISTEN", http)
-        .env("ESCALATOR__KAFKA__BOOTSTRAP_SERVERS", bootstrap())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+fn spawn(s: &Setup, http: &str) -> KillOnDrop {
+    let child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_escalator-aggregator"))
+            .args(["--config", &s.config.display().to_string()])
+            .env("ESCALATOR__HTTP__LISTEN", http)
+            .env("ESCALATOR__KAFKA__BOOTSTRAP_SERVERS", bootstrap())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     assert!(
         wait_ok(http, "/readyz", Duration::from_secs(60)),
         "aggregator ready"

@@ -5,7 +5,7 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use escalator_proto::v1::ticket_event::{Created, Kind};
@@ -14,6 +14,7 @@ use escalator_tests::http::{free_port, request, wait_ok};
 use escalator_tests::kafka::{
     RawReader, bootstrap, create_topics, flush, now_ms, producer, unique,
 };
+use escalator_tests::process::KillOnDrop;
 use prost::Message;
 use rdkafka::producer::BaseRecord;
 
@@ -53,28 +54,30 @@ fn topics(name: &str) -> Topics {
     t
 }
 
-fn spawn(t: &Topics, http: &str) -> Child {
+fn spawn(t: &Topics, http: &str) -> KillOnDrop {
     let log = std::env::temp_dir().join(format!("{}.log", t.group));
-    let child = Command::new(env!("CARGO_BIN_EXE_escalator-evaluator"))
-        .env("ESCALATOR__KAFKA__BOOTSTRAP_SERVERS", bootstrap())
-        .env("ESCALATOR__KAFKA__GROUP_ID", &t.group)
-        .env("ESCALATOR__KAFKA__INSTANCE_ID", "e2e-0")
-        .env("ESCALATOR__TOPICS__EVENTS", &t.events)
-        .env("ESCALATOR__TOPICS__DECISIONS", &t.decisions)
-        .env("ESCALATOR__DEAD_LETTERS__TOPIC", &t.dlq)
-        .env("ESCALATOR__POLICY_FILE", &t.policy)
-        .env("ESCALATOR__HTTP__LISTEN", http)
-        .stdout(Stdio::null())
-        .stderr(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&log)
-                .map(Stdio::from)
-                .unwrap_or_else(|_| Stdio::null()),
-        )
-        .spawn()
-        .unwrap();
+    let child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_escalator-evaluator"))
+            .env("ESCALATOR__KAFKA__BOOTSTRAP_SERVERS", bootstrap())
+            .env("ESCALATOR__KAFKA__GROUP_ID", &t.group)
+            .env("ESCALATOR__KAFKA__INSTANCE_ID", "e2e-0")
+            .env("ESCALATOR__TOPICS__EVENTS", &t.events)
+            .env("ESCALATOR__TOPICS__DECISIONS", &t.decisions)
+            .env("ESCALATOR__DEAD_LETTERS__TOPIC", &t.dlq)
+            .env("ESCALATOR__POLICY_FILE", &t.policy)
+            .env("ESCALATOR__HTTP__LISTEN", http)
+            .stdout(Stdio::null())
+            .stderr(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&log)
+                    .map(Stdio::from)
+                    .unwrap_or_else(|_| Stdio::null()),
+            )
+            .spawn()
+            .unwrap(),
+    );
     assert!(
         wait_ok(http, "/readyz", Duration::from_secs(60)),
         "evaluator ready (log {})",

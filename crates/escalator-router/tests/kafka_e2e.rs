@@ -6,13 +6,14 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, HashMap};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use escalator_proto::v1::ticket_event::{DomainReassigned, Kind};
 use escalator_proto::v1::*;
 use escalator_tests::http::{free_port, wait_ok};
 use escalator_tests::kafka::{RawReader, bootstrap, create_topics, flush, producer, unique};
+use escalator_tests::process::KillOnDrop;
 use prost::Message;
 use rdkafka::producer::BaseRecord;
 
@@ -90,29 +91,31 @@ struct Setup {
     group: String,
 }
 
-fn spawn(s: &Setup, http: &str) -> Child {
+fn spawn(s: &Setup, http: &str) -> KillOnDrop {
     let log = std::env::temp_dir().join(format!("{}.log", s.group));
-    let child = Command::new(env!("CARGO_BIN_EXE_escalator-router"))
-        .env("ESCALATOR__KAFKA__BOOTSTRAP_SERVERS", bootstrap())
-        .env("ESCALATOR__KAFKA__GROUP_ID", &s.group)
-        .env("ESCALATOR__KAFKA__INSTANCE_ID", "e2e-0")
-        .env("ESCALATOR__KAFKA__BATCH_MAX_RECORDS", "20")
-        .env("ESCALATOR__TOPICS__DECISIONS", &s.decisions)
-        .env("ESCALATOR__TOPICS__EVENTS", &s.events)
-        .env("ESCALATOR__TOPICS__ROUTED_PREFIX", &s.prefix)
-        .env("ESCALATOR__DEAD_LETTERS__TOPIC", &s.dlq)
-        .env("ESCALATOR__HTTP__LISTEN", http)
-        .stdout(Stdio::null())
-        .stderr(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&log)
-                .map(Stdio::from)
-                .unwrap_or_else(|_| Stdio::null()),
-        )
-        .spawn()
-        .unwrap();
+    let child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_escalator-router"))
+            .env("ESCALATOR__KAFKA__BOOTSTRAP_SERVERS", bootstrap())
+            .env("ESCALATOR__KAFKA__GROUP_ID", &s.group)
+            .env("ESCALATOR__KAFKA__INSTANCE_ID", "e2e-0")
+            .env("ESCALATOR__KAFKA__BATCH_MAX_RECORDS", "20")
+            .env("ESCALATOR__TOPICS__DECISIONS", &s.decisions)
+            .env("ESCALATOR__TOPICS__EVENTS", &s.events)
+            .env("ESCALATOR__TOPICS__ROUTED_PREFIX", &s.prefix)
+            .env("ESCALATOR__DEAD_LETTERS__TOPIC", &s.dlq)
+            .env("ESCALATOR__HTTP__LISTEN", http)
+            .stdout(Stdio::null())
+            .stderr(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&log)
+                    .map(Stdio::from)
+                    .unwrap_or_else(|_| Stdio::null()),
+            )
+            .spawn()
+            .unwrap(),
+    );
     assert!(
         wait_ok(http, "/readyz", Duration::from_secs(60)),
         "router ready (log {})",
