@@ -34,6 +34,48 @@ fn bad(message: String) -> Response {
     (StatusCode::BAD_REQUEST, message).into_response()
 }
 
+/// Suggested problem signatures: (signature, suggested at).
+pub async fn suggested(q: &QueryHandle<AggState>) -> Result<Vec<(String, i64)>, String> {
+    let mut out = Vec::new();
+    for s in q
+        .scan(b"s:", Duration::from_secs(10))
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        if let AggState::Signature(st) = s {
+            if let Some(at) = st.suggested_at_ms {
+                out.push((st.signature, at));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Marks the deflection rows whose problem was suggested, with its
+/// escalation rate per day before and after the suggestion (windows of the
+/// report's length on each side).
+pub fn attach_suggestions(
+    report: &mut escalator_proto::v1::Report,
+    records: &[EscalationRecord],
+    suggested: &[(String, i64)],
+) {
+    let Some(report::Report::Deflection(d)) = report.report.as_mut() else {
+        return;
+    };
+    let span = d.window_end_ms - d.window_start_ms;
+    for row in &mut d.rows {
+        if let Some((sig, at)) = suggested
+            .iter()
+            .find(|(sig, _)| escalator_reports::suggestion_id(sig) == row.suggestion_id)
+        {
+            let (before, after) = escalator_reports::rate_before_after(records, sig, *at, span);
+            row.suggested_at_ms = *at;
+            row.rate_before_per_day = Some(before);
+            row.rate_after_per_day = Some(after);
+        }
+    }
+}
+
 /// All escalations this instance holds.
 pub async fn records(q: &QueryHandle<AggState>) -> Result<Vec<EscalationRecord>, String> {
     let mut out = Vec::new();

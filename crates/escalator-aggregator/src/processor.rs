@@ -46,6 +46,8 @@ pub enum AggState {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SignatureState {
+    /// The signature itself (`domain|error|code`).
+    pub signature: String,
     pub records: Vec<String>,
     pub suggested_at_ms: Option<i64>,
 }
@@ -131,6 +133,7 @@ impl Aggregator {
             Some(AggState::Signature(s)) => s.clone(),
             _ => SignatureState::default(),
         };
+        st.signature = sig.clone();
         st.records.push(r.escalation_id.clone());
         // Only records still in the window count.
         let mut records: Vec<EscalationRecord> = st

@@ -141,6 +141,9 @@ pub fn deflection_report(records: &[EscalationRecord], window: Window) -> Deflec
                 kb_article_exists: top.is_some(),
                 kb_article: top.as_deref().map(article_ref),
                 example_ticket_ids: g.examples(),
+                // The id a KB suggestion for this problem has (or would
+                // have), so the aggregator can attach what it suggested.
+                suggestion_id: crate::kb::suggestion_id(&g.key),
                 ..Default::default()
             }
         })
