@@ -2,7 +2,7 @@
 //! events, decisions and routed topics (all keyed by ticket id and
 //! co-partitioned).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use escalator_aggregator::http::{self, Reports};
@@ -10,23 +10,11 @@ use escalator_aggregator::{Aggregator, AggregatorSettings};
 use escalator_reports::QueueCapacity;
 use escalator_router::Routing;
 use escalator_runtime::{SystemClock, query};
-use escalator_service::{load_settings, run_kafka_service};
+use escalator_service::run_kafka_service;
+use escalator_service::settings::{exit_config_error, load_or_exit};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let config = args
-        .windows(2)
-        .find(|w| w[0] == "--config")
-        .map(|w| PathBuf::from(&w[1]))
-        .or_else(|| std::env::var_os("ESCALATOR_CONFIG").map(PathBuf::from));
-    let env = escalator_service::settings::process_env();
-    let settings: AggregatorSettings = match load_settings(config.as_deref(), &env) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("escalator-aggregator: {e}");
-            std::process::exit(78);
-        }
-    };
+    let settings: AggregatorSettings = load_or_exit("escalator-aggregator");
     let routing = if settings.routing_file.is_empty() {
         Routing::default_config()
     } else {
@@ -35,8 +23,7 @@ fn main() {
     let routing = match routing {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("escalator-aggregator: {e}");
-            std::process::exit(78);
+            exit_config_error("escalator-aggregator", &e.to_string());
         }
     };
     let queues = routing

@@ -1,7 +1,7 @@
 //! `escalator-evaluator`: the evaluator as a Kafka service. HTTP adds
 //! `GET /tickets/{ticket_id}/why` ("why not yet") to the ops endpoints.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,7 +15,8 @@ use escalator_evaluator::state::TicketState;
 use escalator_evaluator::{Evaluator, EvaluatorSettings, Policy, explain};
 use escalator_runtime::query::{self, QueryHandle};
 use escalator_runtime::{Clock, SystemClock};
-use escalator_service::{load_settings, run_kafka_service};
+use escalator_service::run_kafka_service;
+use escalator_service::settings::{exit_config_error, load_or_exit};
 
 struct Why {
     policy: Arc<Policy>,
@@ -35,20 +36,10 @@ async fn why(State(w): State<Arc<Why>>, UrlPath(ticket): UrlPath<String>) -> Res
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let config = args
-        .windows(2)
-        .find(|w| w[0] == "--config")
-        .map(|w| PathBuf::from(&w[1]))
-        .or_else(|| std::env::var_os("ESCALATOR_CONFIG").map(PathBuf::from));
-    let env = escalator_service::settings::process_env();
-    let settings: EvaluatorSettings = match load_settings(config.as_deref(), &env) {
-        Ok(s) => s,
-        Err(e) => fail(&e.to_string()),
-    };
+    let settings: EvaluatorSettings = load_or_exit("escalator-evaluator");
     let policy = match Policy::load(Path::new(&settings.policy_file)) {
         Ok(p) => Arc::new(p),
-        Err(e) => fail(&e.to_string()),
+        Err(e) => exit_config_error("escalator-evaluator", &e.to_string()),
     };
     let (handle, inbox) = query::channel(64);
     let router = Router::new()
@@ -73,9 +64,4 @@ fn main() {
         Some(inbox),
     );
     std::process::exit(code);
-}
-
-fn fail(message: &str) -> ! {
-    eprintln!("escalator-evaluator: {message}");
-    std::process::exit(78);
 }

@@ -2,37 +2,27 @@
 //! endpoint on its HTTP port. Settings: defaults, then the TOML file named by
 //! `--config` (or `ESCALATOR_CONFIG`), then `ESCALATOR__...` variables.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use escalator_ingestor::webhook::{self, Webhooks};
 use escalator_ingestor::{Ingestor, IngestorSettings};
 use escalator_runtime::SystemClock;
 use escalator_runtime::kafka::Publisher;
-use escalator_service::{load_settings, run_kafka_service};
+use escalator_service::run_kafka_service;
+use escalator_service::settings::{exit_config_error, load_or_exit};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let config = args
-        .windows(2)
-        .find(|w| w[0] == "--config")
-        .map(|w| PathBuf::from(&w[1]))
-        .or_else(|| std::env::var_os("ESCALATOR_CONFIG").map(PathBuf::from));
-    let env = escalator_service::settings::process_env();
-    let settings: IngestorSettings = match load_settings(config.as_deref(), &env) {
-        Ok(s) => s,
-        Err(e) => fail(&e.to_string()),
-    };
+    let settings: IngestorSettings = load_or_exit("escalator-ingestor");
     if let Err(e) = settings.validate() {
-        fail(&e);
+        exit_config_error("escalator-ingestor", &e);
     }
     let secrets = match settings.webhooks.resolve() {
         Ok(s) => s,
-        Err(e) => fail(&e),
+        Err(e) => exit_config_error("escalator-ingestor", &e),
     };
     let publisher = match Publisher::new(&settings.service.kafka) {
         Ok(p) => p,
-        Err(e) => fail(&e),
+        Err(e) => exit_config_error("escalator-ingestor", &e),
     };
     let webhooks = Arc::new(Webhooks {
         secrets,
@@ -56,9 +46,4 @@ fn main() {
         None,
     );
     std::process::exit(code);
-}
-
-fn fail(message: &str) -> ! {
-    eprintln!("escalator-ingestor: {message}");
-    std::process::exit(78);
 }

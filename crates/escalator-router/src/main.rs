@@ -1,24 +1,15 @@
 //! `escalator-router`: the router as a Kafka service over the decisions and
 //! ticket-events topics (co-partitioned by ticket id).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use escalator_router::{Router, RouterSettings, Routing};
-use escalator_service::{load_settings, run_kafka_service};
+use escalator_service::run_kafka_service;
+use escalator_service::settings::{exit_config_error, load_or_exit};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let config = args
-        .windows(2)
-        .find(|w| w[0] == "--config")
-        .map(|w| PathBuf::from(&w[1]))
-        .or_else(|| std::env::var_os("ESCALATOR_CONFIG").map(PathBuf::from));
-    let env = escalator_service::settings::process_env();
-    let settings: RouterSettings = match load_settings(config.as_deref(), &env) {
-        Ok(s) => s,
-        Err(e) => fail(&e.to_string()),
-    };
+    let settings: RouterSettings = load_or_exit("escalator-router");
     let routing = if settings.routing_file.is_empty() {
         Routing::default_config()
     } else {
@@ -26,7 +17,7 @@ fn main() {
     };
     let routing = match routing {
         Ok(r) => Arc::new(r),
-        Err(e) => fail(&e.to_string()),
+        Err(e) => exit_config_error("escalator-router", &e.to_string()),
     };
     let processor = Router {
         routing,
@@ -49,9 +40,4 @@ fn main() {
         None,
     );
     std::process::exit(code);
-}
-
-fn fail(message: &str) -> ! {
-    eprintln!("escalator-router: {message}");
-    std::process::exit(78);
 }

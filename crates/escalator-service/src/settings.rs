@@ -63,6 +63,31 @@ where
     })
 }
 
+/// What every service binary does first: settings from `--config FILE` (or
+/// `ESCALATOR_CONFIG`) and the process environment; on error the message is
+/// printed as `<binary>: <error>` and the process exits 78 (configuration).
+pub fn load_or_exit<T>(binary: &str) -> T
+where
+    T: DeserializeOwned + Serialize + Default,
+{
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = args
+        .windows(2)
+        .find(|w| w[0] == "--config")
+        .map(|w| std::path::PathBuf::from(&w[1]))
+        .or_else(|| std::env::var_os("ESCALATOR_CONFIG").map(std::path::PathBuf::from));
+    match load_settings(config.as_deref(), &process_env()) {
+        Ok(s) => s,
+        Err(e) => exit_config_error(binary, &e.to_string()),
+    }
+}
+
+/// Prints `<binary>: <message>` and exits 78 (configuration error).
+pub fn exit_config_error(binary: &str, message: &str) -> ! {
+    eprintln!("{binary}: {message}");
+    std::process::exit(78);
+}
+
 /// The process environment as a map.
 pub fn process_env() -> HashMap<String, String> {
     std::env::vars().collect()
