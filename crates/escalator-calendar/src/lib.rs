@@ -54,3 +54,9 @@ pub use calendar::{Calendar, MAX_SEARCH_DAYS};
 pub use config::CalendarConfig;
 pub use duration::{format_duration, parse_duration};
 pub use error::CalendarError;
+
+/// An instant (Unix epoch ms) as RFC 3339 in UTC, for explanations and
+/// tools; the number itself when outside the representable range.
+pub fn rfc3339(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
+}

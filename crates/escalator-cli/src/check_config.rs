@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use escalator_calendar::rfc3339 as iso;
 use escalator_evaluator::state::TicketState;
 use escalator_evaluator::{Evaluator, Policy};
 use escalator_ingestor::adapters::{self, Context, Source};
@@ -133,10 +134,6 @@ fn sample_events(path: &PathBuf) -> Result<Vec<Vec<TicketEvent>>, String> {
         }
     }
     Ok(by_ticket)
-}
-
-fn iso(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
 }
 
 /// Replays one ticket's events on a clock that follows event time, then lets

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use escalator_calendar::rfc3339 as iso;
 use escalator_proto::v1::{EscalationKind, RoutedEscalation, SupportTier};
 use escalator_runtime::kafka::{KafkaSettings, tail};
 use escalator_service::load_settings;
@@ -79,10 +80,6 @@ fn tier(t: i32) -> &'static str {
         SupportTier::L3 => "L3",
         SupportTier::Unspecified => "?",
     }
-}
-
-fn iso(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
 }
 
 /// One escalation as a specialist wants to read it first.

@@ -6,10 +6,7 @@ use serde_json::{Value, json};
 use crate::policy::Policy;
 use crate::rules::evaluate;
 use crate::state::TicketState;
-
-fn iso(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
-}
+use escalator_calendar::rfc3339 as iso;
 
 pub fn why_not_yet(policy: &Policy, s: &TicketState, now: i64) -> Value {
     let ev = evaluate(policy, s, now);

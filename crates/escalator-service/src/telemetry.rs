@@ -40,18 +40,20 @@ impl Default for TelemetrySettings {
 #[derive(Clone, Copy, Default)]
 pub struct RedactingStderr;
 
-pub struct RedactingWriter;
+/// Redacts what passes through it on the way to `inner` (stderr in
+/// services; a buffer in tests).
+pub struct RedactingWriter<W: Write = std::io::Stderr>(pub W);
 
-impl Write for RedactingWriter {
+impl<W: Write> Write for RedactingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let text = String::from_utf8_lossy(buf);
         let redacted = escalator_redact::redact(&text);
-        std::io::stderr().write_all(redacted.text.as_bytes())?;
+        self.0.write_all(redacted.text.as_bytes())?;
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        std::io::stderr().flush()
+        self.0.flush()
     }
 }
 
@@ -59,7 +61,7 @@ impl<'a> MakeWriter<'a> for RedactingStderr {
     type Writer = RedactingWriter;
 
     fn make_writer(&'a self) -> Self::Writer {
-        RedactingWriter
+        RedactingWriter(std::io::stderr())
     }
 }
 
@@ -140,12 +142,17 @@ mod tests {
 
     #[test]
     fn log_lines_are_redacted_on_the_way_out() {
-        // The writer itself: what goes in with a secret comes out without.
         let line = b"{\"msg\":\"login failed for jane@example.com password=hunter22\"}\n";
-        let text = String::from_utf8_lossy(line);
-        let out = escalator_redact::redact(&text).text.into_owned();
-        assert!(!out.contains("jane@example.com") && !out.contains("hunter22"));
-        let mut w = RedactingWriter;
+        let mut w = RedactingWriter(Vec::new());
         assert_eq!(w.write(line).ok(), Some(line.len()));
+        let out = String::from_utf8(w.0).unwrap_or_default();
+        assert!(
+            !out.contains("jane@example.com") && !out.contains("hunter22"),
+            "{out}"
+        );
+        assert!(
+            out.contains("[REDACTED:email]") && out.contains("[REDACTED:secret]"),
+            "{out}"
+        );
     }
 }

@@ -194,7 +194,7 @@ fn data<T: DeserializeOwned + Default>(v: &Value) -> Result<T> {
     if v.is_null() {
         return Ok(T::default());
     }
-    serde_json::from_value(v.clone()).map_err(|e| {
+    T::deserialize(v).map_err(|e| {
         let mut err = NormalizeError::from_json(&e);
         err.message = format!("data: {}", err.message);
         err
@@ -244,8 +244,7 @@ pub fn normalize(text: &str, ctx: &Context<'_>) -> Result<Vec<TicketEvent>> {
 }
 
 fn one(value: &Value, ctx: &Context<'_>) -> Result<TicketEvent> {
-    let ev: Event =
-        serde_json::from_value(value.clone()).map_err(|e| NormalizeError::from_json(&e))?;
+    let ev = Event::deserialize(value).map_err(|e| NormalizeError::from_json(&e))?;
     if let Some(schema) = &ev.schema {
         if schema != "escalator.canonical.v1" {
             return Err(NormalizeError::new(
