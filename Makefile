@@ -2,13 +2,16 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: help build test kafka-up kafka-down kafka-env lint fmt deps clean
+.PHONY: help build run test kafka-up kafka-down kafka-env lint fmt deps clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
 
 build: ## Build every crate and binary
 	$(CARGO) build --workspace --locked
+
+run: ## Run the whole product on the embedded driver with a demo history (no broker)
+	scripts/run-demo.sh
 
 test: ## Run the whole test suite (installs test tools, starts and stops Kafka)
 	scripts/test.sh

@@ -34,21 +34,42 @@ fn bad(message: String) -> Response {
     (StatusCode::BAD_REQUEST, message).into_response()
 }
 
-/// Suggested problem signatures: (signature, suggested at).
-pub async fn suggested(q: &QueryHandle<AggState>) -> Result<Vec<(String, i64)>, String> {
-    let mut out = Vec::new();
-    for s in q
-        .scan(b"s:", Duration::from_secs(10))
-        .await
-        .map_err(|e| e.to_string())?
-    {
-        if let AggState::Signature(st) = s {
-            if let Some(at) = st.suggested_at_ms {
-                out.push((st.signature, at));
+/// The states a report needs: ended and open escalations, and problem
+/// signatures (for when a KB suggestion went out).
+pub const REPORT_PREFIXES: [&[u8]; 3] = [b"r:", b"t:", b"s:"];
+
+/// Splits aggregator states into escalation records and suggested problem
+/// signatures (signature, suggested at).
+pub fn split_states(states: Vec<AggState>) -> (Vec<EscalationRecord>, Vec<(String, i64)>) {
+    let mut records = Vec::new();
+    let mut suggested = Vec::new();
+    for s in states {
+        match s {
+            AggState::Done(r) | AggState::Open(r) => records.push(*r),
+            AggState::Signature(st) => {
+                if let Some(at) = st.suggested_at_ms {
+                    suggested.push((st.signature, at));
+                }
             }
+            AggState::Pending(_) => {}
         }
     }
-    Ok(out)
+    (records, suggested)
+}
+
+/// A report of `kind` over the window ending `now`, from aggregator states
+/// (the service's, or those a replay of an events file leaves).
+pub fn report_from_states(
+    kind: &str,
+    states: Vec<AggState>,
+    queues: &[QueueCapacity],
+    window_ms: i64,
+    now: i64,
+) -> Option<escalator_proto::v1::Report> {
+    let (records, suggested) = split_states(states);
+    let mut report = build(kind, &records, queues, window_ms, now)?;
+    attach_suggestions(&mut report, &records, &suggested);
+    Some(report)
 }
 
 /// Marks the deflection rows whose problem was suggested, with its
@@ -76,20 +97,15 @@ pub fn attach_suggestions(
     }
 }
 
-/// All escalations this instance holds.
-pub async fn records(q: &QueryHandle<AggState>) -> Result<Vec<EscalationRecord>, String> {
+/// Every state a report needs, from this instance.
+pub async fn report_states(q: &QueryHandle<AggState>) -> Result<Vec<AggState>, String> {
     let mut out = Vec::new();
-    for prefix in [&b"r:"[..], &b"t:"[..]] {
-        for s in q
-            .scan(prefix, Duration::from_secs(10))
-            .await
-            .map_err(|e| e.to_string())?
-        {
-            match s {
-                AggState::Done(r) | AggState::Open(r) => out.push(*r),
-                AggState::Signature(_) | AggState::Pending(_) => {}
-            }
-        }
+    for prefix in REPORT_PREFIXES {
+        out.extend(
+            q.scan(prefix, Duration::from_secs(10))
+                .await
+                .map_err(|e| e.to_string())?,
+        );
     }
     Ok(out)
 }
@@ -154,12 +170,12 @@ async fn handle(
         Err(e) => return bad(format!("window: {e}")),
     };
     let format = q.get("format").map_or("json", String::as_str);
-    let records = match records(&r.queries).await {
+    let states = match report_states(&r.queries).await {
         Ok(x) => x,
         Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e).into_response(),
     };
     let now = r.clock.now_ms();
-    let Some(report) = build(&kind, &records, &r.queues, window_ms, now) else {
+    let Some(report) = report_from_states(&kind, states, &r.queues, window_ms, now) else {
         return (
             StatusCode::NOT_FOUND,
             "reports: utilization, resolution, deflection\n",

@@ -258,6 +258,15 @@ impl Processor for Aggregator {
 
     fn process(&self, ctx: &mut C<'_>, record: &Record<'_>) -> Result<(), Rejection> {
         if record.topic == self.decisions_topic {
+            if record
+                .headers
+                .iter()
+                .any(|h| h.name == escalator_runtime::headers::FORWARDED_FROM)
+            {
+                // A lifecycle event forwarded for the router: this processor
+                // reads it on the events topic itself.
+                return Ok(());
+            }
             let d = EscalationDecision::decode(record.value).map_err(|e| {
                 Rejection::new(
                     "malformed_decision",

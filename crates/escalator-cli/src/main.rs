@@ -1,8 +1,12 @@
 //! `escalator`: the command line. Each subcommand lives in its own module.
 
 mod check_config;
+mod create_topics;
+mod generate;
 mod normalize;
+mod replay;
 mod report;
+mod run;
 mod tail;
 
 use clap::{Parser, Subcommand};
@@ -26,8 +30,16 @@ enum Command {
     CheckConfig(check_config::Args),
     /// Follow the routed escalations of a domain on Kafka.
     Tail(tail::Args),
-    /// Fetch a report (utilization, resolution, deflection) from the aggregator.
+    /// A report (utilization, resolution, deflection) from a running service or an events file.
     Report(report::Args),
+    /// Create the Kafka topics of a deployment (pipeline, routed, compacted changelogs).
+    CreateTopics(create_topics::Args),
+    /// Write a seeded, realistic ticket history as canonical JSON events.
+    Generate(generate::Args),
+    /// Run all four services in this process (embedded driver, no broker).
+    Run(run::Args),
+    /// Run recorded events through the processors on event time; compare two policies.
+    Replay(replay::Args),
 }
 
 fn main() {
@@ -37,6 +49,10 @@ fn main() {
         Command::CheckConfig(args) => check_config::run(&args),
         Command::Tail(args) => tail::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::CreateTopics(args) => create_topics::run(&args),
+        Command::Generate(args) => generate::run(&args),
+        Command::Replay(args) => replay::run(&args),
     };
     std::process::exit(code);
 }

@@ -1,7 +1,8 @@
 //! `escalator report <utilization|resolution|deflection> --window 7d
 //! --format json|md|html [--url http://127.0.0.1:9465] [--out FILE]`:
-//! fetches a report from a running aggregator (its HTTP port) and prints it
-//! or writes it to a file.
+//! fetches a report from a running aggregator (its HTTP port), or with
+//! `--events FILE` computes it offline by replaying an events file through
+//! the processors, and prints it or writes it to a file.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -24,6 +25,43 @@ pub struct Args {
     /// Write here instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Compute the report offline from this events file (canonical JSON
+    /// lines) instead of asking a running aggregator; the window ends at the
+    /// last event.
+    #[arg(long, conflicts_with = "url")]
+    events: Option<PathBuf>,
+    /// With --events: the escalation policy (default: the shipped one).
+    #[arg(long, requires = "events")]
+    policy: Option<PathBuf>,
+    /// With --events: the routing configuration (default: the shipped one).
+    #[arg(long, requires = "events")]
+    routing: Option<PathBuf>,
+}
+
+/// The report computed from a replay of an events file.
+fn offline(args: &Args, events: &std::path::Path) -> Result<String, String> {
+    use escalator_standalone::{Config, events as ev, replay};
+    let window_ms = escalator_calendar::parse_duration(&args.window, 86_400_000)
+        .map_err(|e| format!("--window: {e}"))?;
+    if window_ms <= 0 {
+        return Err("--window must be positive".into());
+    }
+    let cfg = Config::load(args.policy.as_deref(), args.routing.as_deref())?;
+    let lines = ev::read_all(events).map_err(|e| format!("{}: {e}", events.display()))?;
+    let outcome = replay::replay(&lines, &cfg, &replay::Options::default())
+        .map_err(|e| format!("replay: {e:#}"))?;
+    let now = outcome.end_ms.unwrap_or(0);
+    let report = escalator_aggregator::http::report_from_states(
+        &args.kind,
+        outcome.aggregator,
+        &cfg.queues(),
+        window_ms,
+        now,
+    )
+    .ok_or("unknown report")?;
+    escalator_aggregator::http::render(&report, &args.format)
+        .map(|(_, body)| body)
+        .ok_or_else(|| "--format: json, md or html".to_owned())
 }
 
 pub fn run(args: &Args) -> i32 {
@@ -41,7 +79,11 @@ pub fn run(args: &Args) -> i32 {
         "/reports/{}?window={}&format={}",
         args.kind, args.window, args.format
     );
-    match get(&args.url, &path) {
+    let fetched = match &args.events {
+        Some(events) => offline(args, events).map(|body| (200, body)),
+        None => get(&args.url, &path),
+    };
+    match fetched {
         Ok((200, body)) => {
             let written = match &args.out {
                 Some(file) => {

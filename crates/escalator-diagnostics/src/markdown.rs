@@ -23,6 +23,20 @@ pub fn render_markdown(packet: &HandoffPacket) -> String {
         md.push_str(&inline(&packet.summary));
         md.push('\n');
     }
+    if !packet.description.trim().is_empty() {
+        section(&mut md, "Problem as reported");
+        fenced(&mut md, &packet.description);
+    }
+    if !packet.recent_comments.is_empty() {
+        section(&mut md, "Recent conversation");
+        for c in &packet.recent_comments {
+            fenced(&mut md, c);
+        }
+    }
+    if !packet.tags.is_empty() {
+        let tags: Vec<String> = packet.tags.iter().map(|t| code(t)).collect();
+        let _ = writeln!(md, "\n**Tags:** {}", tags.join(" "));
+    }
     if !packet.missing_items.is_empty() {
         section(&mut md, "Missing evidence");
         for id in &packet.missing_items {

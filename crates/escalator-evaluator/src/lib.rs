@@ -10,6 +10,7 @@
 pub mod complexity;
 pub mod custom;
 pub mod explain;
+pub mod http;
 pub mod ids;
 pub mod metrics;
 pub mod packet;

@@ -41,6 +41,42 @@ pub fn sources(s: &TicketState) -> Vec<Source<'_>> {
         .collect()
 }
 
+/// The problem statement is for reading, not an archive: 4 KiB.
+const MAX_DESCRIPTION: usize = 4096;
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+const MAX_COMMENTS: usize = 10;
+const MAX_COMMENT: usize = 1024;
+
+/// The newest comments and replies, oldest first, redacted.
+fn recent_comments(s: &TicketState) -> Vec<String> {
+    let mut out: Vec<String> = s
+        .texts
+        .iter()
+        .rev()
+        .filter(|t| {
+            matches!(
+                t.kind.as_str(),
+                "comment" | "internal_comment" | "customer_reply"
+            )
+        })
+        .take(MAX_COMMENTS)
+        .map(|t| truncate(&redact_str(&t.body), MAX_COMMENT))
+        .collect();
+    out.reverse();
+    out
+}
+
 pub fn build(s: &TicketState) -> HandoffPacket {
     let srcs = sources(s);
     let f = escalator_diagnostics::extract(&srcs);
@@ -92,6 +128,14 @@ pub fn build(s: &TicketState) -> HandoffPacket {
         priority: s.priority,
         product: s.product.clone(),
         component: s.component.clone(),
+        description: s
+            .texts
+            .iter()
+            .find(|t| t.kind == "description")
+            .map(|t| truncate(&redact_str(&t.body), MAX_DESCRIPTION))
+            .unwrap_or_default(),
+        tags: s.tags.clone(),
+        recent_comments: recent_comments(s),
         timeline: s
             .timeline
             .iter()

@@ -274,7 +274,15 @@ fn tier_key(key: &str) -> bool {
     key == "*" || TIERS.contains(&key)
 }
 
+/// The shipped default policy (deploy/policy.toml), compiled in so the
+/// command line works from any directory.
+pub const DEFAULT: &str = include_str!("../../../deploy/policy.toml");
+
 impl Policy {
+    pub fn default_config() -> Result<Policy, PolicyError> {
+        Policy::parse("deploy/policy.toml", DEFAULT)
+    }
+
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
         let text = std::fs::read_to_string(path).map_err(|e| PolicyError {
             file: path.display().to_string(),

@@ -10,7 +10,7 @@ use escalator_proto::v1::{
     Actor, ActorRole, ComplexitySignal, EscalationDecision, EscalationKind, RuleFiring,
     SupportTier, TicketEvent,
 };
-use escalator_runtime::headers::{CONTENT_TYPE, SCHEMA};
+use escalator_runtime::headers::{CONTENT_TYPE, FORWARDED_FROM, SCHEMA};
 use escalator_runtime::{Ctx, Output, Processor, Record, Rejection, StateCodec, Timer};
 use prost::Message;
 
@@ -222,6 +222,19 @@ impl Evaluator {
     }
 }
 
+/// Specialist events the router acts on.
+fn is_lifecycle(ev: &TicketEvent) -> bool {
+    matches!(
+        ev.kind,
+        Some(
+            Kind::SpecialistAccepted(_)
+                | Kind::DomainReassigned(_)
+                | Kind::SentBackToL1(_)
+                | Kind::Resolved(_)
+        )
+    )
+}
+
 fn kind_label(k: EscalationKind) -> &'static str {
     match k {
         EscalationKind::Escalate => "escalate",
@@ -265,6 +278,21 @@ impl Processor for Evaluator {
         }
         metrics::counter!(m::EVENTS, "outcome" => if late { "late" } else { "applied" })
             .increment(1);
+        // The router follows escalations through the decisions topic only,
+        // so it sees pickups, moves and resolutions in the ticket's own order
+        // relative to the decisions (two topics would interleave differently
+        // on every run).
+        if is_lifecycle(&ev) && !s.last_escalation_id.is_empty() {
+            ctx.emit(
+                Output::new(&self.decisions_topic, key.clone(), record.value.to_vec())
+                    .with_header(
+                        CONTENT_TYPE,
+                        escalator_proto::content_type::<TicketEvent>().as_bytes(),
+                    )
+                    .with_header(SCHEMA, escalator_proto::SCHEMA)
+                    .with_header(FORWARDED_FROM, record.topic.as_bytes()),
+            );
+        }
         self.note_evidence(&mut s, &ev);
         self.decide(ctx, &key, s, ev.event_time_ms, &ev.event_id);
         Ok(())

@@ -1,5 +1,7 @@
-//! What the classifier looks at, taken from an escalation decision (its
-//! handoff packet, already redacted) and the ticket's latest snapshot.
+//! What the classifier looks at, taken from the escalation decision alone
+//! (its handoff packet, already redacted). Not from what the router has seen
+//! on the events topic: the two topics interleave differently on every run,
+//! and a routing must be the same live, after a crash, and in a replay.
 
 use escalator_proto::v1::EscalationDecision;
 
@@ -43,19 +45,29 @@ pub fn normalize(text: &str) -> String {
     format!(" {trimmed} ")
 }
 
-/// `ticket_text` is what the router has seen of the ticket on the events
-/// topic (subject, description, comments); the packet adds the evidence.
-pub fn from_decision(
-    d: &EscalationDecision,
-    product: &str,
-    component: &str,
-    tags: &[String],
-    ticket_text: &str,
-) -> Features {
+pub fn from_decision(d: &EscalationDecision) -> Features {
     let p = d.handoff.clone().unwrap_or_default();
-    let mut text = String::from(ticket_text);
-    text.push('\n');
-    for part in [&p.subject, &p.summary, &p.markdown] {
+    let mut text = String::new();
+    // The ticket's own words and evidence; not the Markdown, whose section
+    // titles would read as keywords.
+    let evidence = p
+        .log_excerpts
+        .iter()
+        .map(|l| &l.text)
+        .chain(p.stack_traces.iter().map(|s| &s.message));
+    for part in [
+        &p.subject,
+        &p.summary,
+        &p.description,
+        &p.expected_behavior,
+        &p.actual_behavior,
+    ]
+    .into_iter()
+    .chain(&p.recent_comments)
+    .chain(&p.reproduction_steps)
+    .chain(&p.l1_attempts)
+    .chain(evidence)
+    {
         text.push_str(part);
         text.push('\n');
     }
@@ -73,17 +85,9 @@ pub fn from_decision(
         frames.push('\n');
     }
     Features {
-        product: if p.product.is_empty() {
-            product.to_owned()
-        } else {
-            p.product.clone()
-        },
-        component: if p.component.is_empty() {
-            component.to_owned()
-        } else {
-            p.component.clone()
-        },
-        tags: tags.to_vec(),
+        product: p.product.clone(),
+        component: p.component.clone(),
+        tags: p.tags.clone(),
         text: normalize(&text),
         error_codes: p
             .error_codes

@@ -1,5 +1,5 @@
 //! `escalator-router`: the router as a Kafka service over the decisions and
-//! ticket-events topics (co-partitioned by ticket id).
+//! topic (decisions and the lifecycle events the evaluator forwards).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -22,14 +22,10 @@ fn main() {
     let processor = Router {
         routing,
         decisions_topic: settings.topics.decisions.clone(),
-        events_topic: settings.topics.events.clone(),
         routed_prefix: settings.topics.routed_prefix.clone(),
         capacity_partitions: settings.capacity_partitions.max(1),
     };
-    let inputs = vec![
-        settings.topics.decisions.clone(),
-        settings.topics.events.clone(),
-    ];
+    let inputs = vec![settings.topics.decisions.clone()];
     let code = run_kafka_service(
         "router",
         settings.service.clone(),

@@ -28,7 +28,6 @@ use crate::state::{
 pub struct Router {
     pub routing: Arc<Routing>,
     pub decisions_topic: String,
-    pub events_topic: String,
     /// Routed topics are `<prefix><domain>`.
     pub routed_prefix: String,
     /// Input partitions a queue's capacity is split across.
@@ -201,7 +200,7 @@ impl Router {
                 return Ok(()); // the same decision again: already routed
             }
         }
-        let feats = features::from_decision(&d, &t.product, &t.component, &t.tags, &t.text);
+        let feats = features::from_decision(&d);
         let mut outcome = classify(&self.routing, &feats, &|tok| learned(ctx, tok));
         // A re-escalation or ping-pong stays with the domain that has the case.
         let kind = EscalationKind::try_from(d.kind).unwrap_or(EscalationKind::Unspecified);
@@ -255,18 +254,6 @@ impl Router {
         }
         let key = ticket_key(&ev.ticket_id);
         let mut t = ticket(ctx, &ev.ticket_id);
-        if !ev.product.is_empty() {
-            t.product = ev.product.clone();
-        }
-        if !ev.component.is_empty() {
-            t.component = ev.component.clone();
-        }
-        if ev.tags_known {
-            t.tags = ev.tags.clone();
-        }
-        for piece in ticket_text(&ev) {
-            append_text(&mut t.text, piece);
-        }
         match &ev.kind {
             Some(Kind::SpecialistAccepted(_)) => {
                 if let Some(open) = &mut t.open {
@@ -359,38 +346,6 @@ impl Router {
     }
 }
 
-/// Text of an event worth classifying on.
-fn ticket_text(ev: &TicketEvent) -> Vec<&str> {
-    let mut out = Vec::new();
-    if matches!(ev.kind, Some(Kind::Created(_))) {
-        out.extend(ev.subject.as_deref());
-        out.extend(ev.description.as_deref());
-    }
-    match &ev.kind {
-        Some(Kind::CommentAdded(c)) => out.push(c.body.as_str()),
-        Some(Kind::CustomerReplied(r)) => out.push(r.body.as_str()),
-        Some(Kind::AttachmentAdded(a)) => out.push(a.text_excerpt.as_str()),
-        _ => {}
-    }
-    out
-}
-
-/// Keeps at most this much ticket text for classification.
-const MAX_TEXT: usize = 16 * 1024;
-
-fn append_text(text: &mut String, piece: &str) {
-    if text.len() >= MAX_TEXT || piece.is_empty() {
-        return;
-    }
-    let room = MAX_TEXT - text.len();
-    let mut end = piece.len().min(room);
-    while !piece.is_char_boundary(end) {
-        end -= 1;
-    }
-    text.push_str(&piece[..end]);
-    text.push('\n');
-}
-
 impl Processor for Router {
     type State = RouterState;
 
@@ -407,7 +362,18 @@ impl Processor for Router {
         ctx: &mut Ctx<'_, RouterState>,
         record: &Record<'_>,
     ) -> Result<(), Rejection> {
-        if record.topic == self.decisions_topic {
+        // The decisions topic carries decisions and, in ticket order, the
+        // specialist lifecycle events the evaluator forwards.
+        let event = escalator_runtime::headers::has_content_type(
+            record.headers,
+            &escalator_proto::content_type::<TicketEvent>(),
+        );
+        if event {
+            let ev = TicketEvent::decode(record.value).map_err(|e| {
+                Rejection::new("malformed_event", format!("not a TicketEvent: {e}"))
+            })?;
+            self.on_event(ctx, ev)
+        } else {
             let d = EscalationDecision::decode(record.value).map_err(|e| {
                 Rejection::new(
                     "malformed_decision",
@@ -415,11 +381,6 @@ impl Processor for Router {
                 )
             })?;
             self.on_decision(ctx, d)
-        } else {
-            let ev = TicketEvent::decode(record.value).map_err(|e| {
-                Rejection::new("malformed_event", format!("not a TicketEvent: {e}"))
-            })?;
-            self.on_event(ctx, ev)
         }
     }
 }

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Topics {
+    /// Decisions, and the specialist lifecycle events the evaluator
+    /// forwards on the same topic (one ordered input per ticket).
     pub decisions: String,
-    pub events: String,
     /// Routed escalations go to `<routed_prefix><domain>`.
     pub routed_prefix: String,
 }
@@ -16,7 +17,6 @@ impl Default for Topics {
     fn default() -> Self {
         Topics {
             decisions: "escalations.decisions".into(),
-            events: "tickets.events".into(),
             routed_prefix: "escalations.routed.".into(),
         }
     }

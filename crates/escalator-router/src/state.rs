@@ -1,7 +1,7 @@
 //! The router's state, in one keyed store per partition:
-//! - `t:<ticket>`: the ticket's snapshot (product, component, tags), its open
-//!   escalation (where it was routed, whether picked up) and the decision,
-//!   kept to re-route it when a specialist moves it to another domain;
+//! - `t:<ticket>`: the ticket's open escalation (where it was routed,
+//!   whether picked up) and the decision, kept to re-route it when a
+//!   specialist moves it to another domain;
 //! - `q:<queue>`: open escalations of a queue;
 //! - `f:<token>`: the learned counts of a token.
 
@@ -18,11 +18,6 @@ pub enum RouterState {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TicketRoute {
-    pub product: String,
-    pub component: String,
-    pub tags: Vec<String>,
-    /// Subject, description and comments seen on the events topic (bounded).
-    pub text: String,
     pub open: Option<OpenEscalation>,
     pub reroutes: u32,
 }

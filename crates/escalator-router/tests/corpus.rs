@@ -71,6 +71,9 @@ fn decision(t: &Ticket) -> EscalationDecision {
         summary: t.subject.clone(),
         product: t.product.clone(),
         component: t.component.clone(),
+        description: t.description.clone(),
+        tags: t.tags.clone(),
+        recent_comments: t.comments.clone(),
         ..Default::default()
     };
     escalator_diagnostics::fill_packet(&mut packet, f);
@@ -80,16 +83,6 @@ fn decision(t: &Ticket) -> EscalationDecision {
         handoff: Some(packet),
         ..Default::default()
     }
-}
-
-/// What the router has seen of the ticket on the events topic.
-fn text_of(t: &Ticket) -> String {
-    let mut s = format!("{}\n{}\n", t.subject, t.description);
-    for c in &t.comments {
-        s.push_str(c);
-        s.push('\n');
-    }
-    s
 }
 
 #[test]
@@ -102,7 +95,7 @@ fn accuracy_on_the_labelled_corpus() {
     let mut misses = Vec::new();
     for t in &tickets {
         let d = decision(t);
-        let f = features::from_decision(&d, &t.product, &t.component, &t.tags, &text_of(t));
+        let f = features::from_decision(&d);
         let out = classify(&routing, &f, &|_| None);
         if out.domain == t.domain {
             correct += 1;
@@ -136,7 +129,7 @@ fn accuracy_on_the_labelled_corpus() {
             .iter()
             .filter(|t| {
                 let d = decision(t);
-                let f = features::from_decision(&d, &t.product, &t.component, &t.tags, &text_of(t));
+                let f = features::from_decision(&d);
                 classify(&r, &f, &|_| None).domain == t.domain
             })
             .count();
@@ -175,7 +168,7 @@ fn the_tricky_ones() {
             comments: Vec::new(),
         };
         let d = decision(&t);
-        let f = features::from_decision(&d, "", component, &[], &text_of(&t));
+        let f = features::from_decision(&d);
         classify(&routing, &f, &|_| None)
     };
     let o = run(
@@ -213,7 +206,7 @@ fn learning_moves_a_pattern_and_one_contrary_label_does_not_flip_it() {
         comments: Vec::new(),
     };
     let d = decision(&t);
-    let f = features::from_decision(&d, &t.product, &t.component, &t.tags, &text_of(&t));
+    let f = features::from_decision(&d);
     let tokens = features::tokens(&f);
     let mut model: BTreeMap<String, TokenCounts> = BTreeMap::new();
     let classify_now = |model: &BTreeMap<String, TokenCounts>| {

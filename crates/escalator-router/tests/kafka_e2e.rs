@@ -15,6 +15,7 @@ use escalator_tests::http::{free_port, wait_ok};
 use escalator_tests::kafka::{RawReader, bootstrap, create_topics, flush, producer, unique};
 use escalator_tests::process::KillOnDrop;
 use prost::Message;
+use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::BaseRecord;
 
 const DOMAINS: [&str; 8] = [
@@ -85,7 +86,6 @@ fn decision(ticket: &str, domain: &str, kind: EscalationKind, n: u32) -> Escalat
 
 struct Setup {
     decisions: String,
-    events: String,
     prefix: String,
     dlq: String,
     group: String,
@@ -100,7 +100,6 @@ fn spawn(s: &Setup, http: &str) -> KillOnDrop {
             .env("ESCALATOR__KAFKA__INSTANCE_ID", "e2e-0")
             .env("ESCALATOR__KAFKA__BATCH_MAX_RECORDS", "20")
             .env("ESCALATOR__TOPICS__DECISIONS", &s.decisions)
-            .env("ESCALATOR__TOPICS__EVENTS", &s.events)
             .env("ESCALATOR__TOPICS__ROUTED_PREFIX", &s.prefix)
             .env("ESCALATOR__DEAD_LETTERS__TOPIC", &s.dlq)
             .env("ESCALATOR__HTTP__LISTEN", http)
@@ -128,7 +127,6 @@ fn spawn(s: &Setup, http: &str) -> KillOnDrop {
 fn routed_once_each_on_the_right_topic_in_order_across_kills() {
     let s = Setup {
         decisions: unique("rt-decisions"),
-        events: unique("rt-events"),
         prefix: format!("{}.", unique("rt-routed")),
         dlq: unique("rt-dlq"),
         group: unique("rt-router"),
@@ -136,7 +134,7 @@ fn routed_once_each_on_the_right_topic_in_order_across_kills() {
     let routed: Vec<String> = DOMAINS.iter().map(|d| format!("{}{d}", s.prefix)).collect();
     // One input partition: queue load is tracked per partition, and this
     // test checks the exact count after restarts.
-    let mut topics: Vec<(&str, i32)> = vec![(&s.decisions, 1), (&s.events, 1), (&s.dlq, 1)];
+    let mut topics: Vec<(&str, i32)> = vec![(&s.decisions, 1), (&s.dlq, 1)];
     topics.extend(routed.iter().map(|t| (t.as_str(), 1)));
     create_topics(&topics);
 
@@ -240,7 +238,8 @@ fn routed_once_each_on_the_right_topic_in_order_across_kills() {
             .payload(&probe.encode_to_vec()),
     )
     .unwrap();
-    // And a specialist moves T-0 (database) to networking: it is re-routed.
+    // And a specialist moves T-0 (database) to networking (the evaluator
+    // forwards the event on the decisions topic): it is re-routed.
     let moved = TicketEvent {
         ticket_id: "T-0".into(),
         event_id: "move-1".into(),
@@ -253,10 +252,15 @@ fn routed_once_each_on_the_right_topic_in_order_across_kills() {
         })),
         ..Default::default()
     };
+    let content_type = escalator_proto::content_type::<TicketEvent>();
     p.send(
-        BaseRecord::to(&s.events)
+        BaseRecord::to(&s.decisions)
             .key("T-0")
-            .payload(&moved.encode_to_vec()),
+            .payload(&moved.encode_to_vec())
+            .headers(OwnedHeaders::new().insert(Header {
+                key: "content-type",
+                value: Some(content_type.as_str()),
+            })),
     )
     .unwrap();
     flush(&p);

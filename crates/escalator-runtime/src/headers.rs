@@ -7,6 +7,15 @@ use crate::processor::Header;
 pub const TRACEPARENT: &str = "traceparent";
 pub const CONTENT_TYPE: &str = "content-type";
 pub const SCHEMA: &str = "escalator-schema";
+/// Set on a record a service passes on unchanged (the evaluator forwards
+/// specialist lifecycle events to the router in ticket order); names the
+/// topic it came from.
+pub const FORWARDED_FROM: &str = "escalator-forwarded-from";
+
+/// Whether the record's `content-type` header is `content_type`.
+pub fn has_content_type(headers: &[Header], content_type: &str) -> bool {
+    crate::processor::header(headers, CONTENT_TYPE).is_some_and(|v| v == content_type.as_bytes())
+}
 
 pub const DLQ_TOPIC: &str = "escalator-dlq-topic";
 pub const DLQ_PARTITION: &str = "escalator-dlq-partition";

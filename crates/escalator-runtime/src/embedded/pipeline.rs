@@ -11,6 +11,7 @@ use crate::dlq::{BudgetExceeded, DeadLetterSettings, FailureBudget, dead_letter}
 use crate::headers::propagate_trace;
 use crate::metrics as m;
 use crate::processor::{Header, Millis, Output, Processor, Record};
+use crate::query::{Ask, QueryInbox};
 use crate::task::Task;
 
 /// Bound on records one input may cause, so a processor loop cannot spin.
@@ -59,6 +60,9 @@ pub struct Pipeline {
     staged_positions: HashMap<String, Vec<u8>>,
     staged_offsets: HashMap<String, i64>,
     timer_fire_limit: usize,
+    /// Topic prefixes whose records also go to the outbox when a processor
+    /// consumes them (results the user wants out, such as routed escalations).
+    exports: Vec<String>,
 }
 
 impl Pipeline {
@@ -114,6 +118,7 @@ impl Pipeline {
             staged_positions: HashMap::new(),
             staged_offsets: HashMap::new(),
             timer_fire_limit: 10_000,
+            exports: Vec::new(),
         })
     }
 
@@ -154,6 +159,48 @@ impl Pipeline {
         }
         self.nodes.push(Box::new(node));
         Ok(())
+    }
+
+    /// Records on topics starting with `prefix` also go to the outbox, even
+    /// when a processor consumes them.
+    pub fn export(&mut self, prefix: &str) {
+        self.exports.push(prefix.to_owned());
+    }
+
+    /// Answers waiting state queries for the processor `name` from its
+    /// committed state (never a half-applied batch).
+    pub fn answer<P: Processor>(&self, name: &str, inbox: &QueryInbox<P::State>) {
+        let node = self
+            .nodes
+            .iter()
+            .find(|n| n.name() == name)
+            .and_then(|n| n.as_any().downcast_ref::<ProcNode<P>>());
+        inbox.answer(|ask| match (node, ask) {
+            (None, _) => Vec::new(),
+            (Some(n), Ask::Key(key)) => n.task.committed(key).cloned().into_iter().collect(),
+            (Some(n), Ask::Prefix(prefix)) => n
+                .task
+                .committed_state()
+                .filter(|(k, _)| k.starts_with(prefix))
+                .map(|(_, v)| v.clone())
+                .collect(),
+        });
+    }
+
+    /// Committed values of processor `name` whose key starts with `prefix`.
+    pub fn scan<P: Processor>(&self, name: &str, prefix: &[u8]) -> Vec<P::State> {
+        self.nodes
+            .iter()
+            .find(|n| n.name() == name)
+            .and_then(|n| n.as_any().downcast_ref::<ProcNode<P>>())
+            .map(|n| {
+                n.task
+                    .committed_state()
+                    .filter(|(k, _)| k.starts_with(prefix))
+                    .map(|(_, v)| v.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The committed position of an external source (a file offset, a
@@ -241,9 +288,16 @@ impl Pipeline {
             if steps > MAX_CASCADE {
                 return Err(EmbeddedError::Cascade);
             }
-            let Some(consumers) = self.routes.get(&item.topic).cloned() else {
+            let consumers = self.routes.get(&item.topic).cloned();
+            let exported = self
+                .exports
+                .iter()
+                .any(|p| item.topic.starts_with(p.as_str()));
+            if consumers.is_none() || exported {
                 self.staged_outbox.push(item.clone());
-                sent.outputs.push(item);
+                sent.outputs.push(item.clone());
+            }
+            let Some(consumers) = consumers else {
                 continue;
             };
             let offset = self.next_offset(&item.topic);

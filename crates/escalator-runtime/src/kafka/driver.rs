@@ -34,7 +34,7 @@ use rdkafka::{Offset, TopicPartitionList};
 use super::admin::{TopicSpec, changelog_topic, ensure_topics, partition_count};
 use super::context::{DriverContext, RebalanceEvent};
 use super::restore::restore_partition;
-use super::settings::KafkaSettings;
+use super::settings::{KafkaSettings, TimeMode};
 use crate::clock::Clock;
 use crate::dlq::{BudgetExceeded, DeadLetterSettings, FailureBudget, dead_letter};
 use crate::headers::propagate_trace;
@@ -93,6 +93,10 @@ type CommitHook = Box<dyn FnMut(&BatchSummary) -> CommitVerdict + Send>;
 struct Partition<S> {
     task: Task<S>,
     changelog: String,
+    /// Event time: the newest record timestamp of this partition, and its
+    /// value at the last commit (an aborted batch is processed again from it).
+    stream_time: Option<Millis>,
+    committed_stream_time: Option<Millis>,
 }
 
 type Tp = (String, i32);
@@ -275,9 +279,10 @@ impl<P: Processor> KafkaDriver<P> {
                 });
             }
             let now = self.clock.now_ms();
-            let timers_due = partitions
-                .values()
-                .any(|p| p.task.next_due().is_some_and(|d| d <= now));
+            let timers_due = self.settings.time == TimeMode::Wall
+                && partitions
+                    .values()
+                    .any(|p| p.task.next_due().is_some_and(|d| d <= now));
             if buffer.is_empty() && !timers_due {
                 continue;
             }
@@ -493,7 +498,15 @@ impl<P: Processor> KafkaDriver<P> {
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "partition restored"
             );
-            partitions.insert(partition, Partition { task, changelog });
+            partitions.insert(
+                partition,
+                Partition {
+                    task,
+                    changelog,
+                    stream_time: None,
+                    committed_stream_time: None,
+                },
+            );
         }
         Ok(())
     }
@@ -544,6 +557,7 @@ impl<P: Processor> KafkaDriver<P> {
             Ok(true) => {
                 for p in partitions.values_mut() {
                     p.task.commit();
+                    p.committed_stream_time = p.stream_time;
                 }
                 Ok(())
             }
@@ -591,9 +605,18 @@ impl<P: Processor> KafkaDriver<P> {
             };
             outputs.clear();
             metrics::counter!(m::RECORDS_CONSUMED, "topic" => tp.0.clone()).increment(1);
+            let (record_now, stamp) = if self.settings.time == TimeMode::Event {
+                let ts = record.timestamp_ms.or(part.stream_time).unwrap_or(now);
+                self.fire_before(producer, msg.partition(), part, ts, summary)?;
+                let stream = part.stream_time.map_or(ts, |s| s.max(ts));
+                part.stream_time = Some(stream);
+                (stream, Some(ts))
+            } else {
+                (now, None)
+            };
             match part
                 .task
-                .process(&self.processor, &record, now, &mut outputs)
+                .process(&self.processor, &record, record_now, &mut outputs)
             {
                 Ok(()) => {
                     propagate_trace(&headers, &mut outputs);
@@ -614,45 +637,18 @@ impl<P: Processor> KafkaDriver<P> {
                         .map_err(|e| StageError::Stop(e.into()))?;
                 }
             }
-            self.produce_all(producer, &outputs)?;
+            self.produce_all(producer, &outputs, stamp)?;
             summary.outputs += outputs.len();
             first_offsets.entry(tp.clone()).or_insert(msg.offset());
             next_offsets.insert(tp, msg.offset() + 1);
         }
 
-        // Deadlines that came due, across every assigned partition.
-        for (partition, part) in partitions.iter_mut() {
-            outputs.clear();
-            let fired = part.task.fire_due(
-                &self.processor,
-                now,
-                self.settings.timer_fire_limit,
-                &mut outputs,
-            );
-            for f in &fired {
-                metrics::counter!(m::TIMERS_FIRED).increment(1);
-                metrics::histogram!(m::TIMER_LATENESS).record(f.late_ms as f64 / 1000.0);
-                if let Err(rejection) = &f.result {
-                    metrics::counter!(m::DEAD_LETTERS, "error_kind" => rejection.kind).increment(1);
-                    let record = Record {
-                        topic: &part.changelog,
-                        partition: *partition,
-                        offset: -1,
-                        key: Some(&f.timer.key),
-                        value: f.timer.name.as_bytes(),
-                        headers: &[],
-                        timestamp_ms: Some(f.timer.due_ms),
-                    };
-                    outputs.push(dead_letter(&self.dead_letters, &name, &record, rejection));
-                    summary.dead_letters += 1;
-                }
+        // Deadlines that came due on the wall clock (on event time they
+        // fired before the records that passed them).
+        if self.settings.time == TimeMode::Wall {
+            for (partition, part) in partitions.iter_mut() {
+                self.fire_due(producer, *partition, part, now, summary)?;
             }
-            summary.timers_fired += fired.len();
-            if !fired.is_empty() {
-                propagate_trace(&[], &mut outputs);
-            }
-            self.produce_all(producer, &outputs)?;
-            summary.outputs += outputs.len();
         }
 
         // The state and timer changes of this batch, one entry per key.
@@ -740,6 +736,7 @@ impl<P: Processor> KafkaDriver<P> {
         }
         for p in partitions.values_mut() {
             p.task.abort();
+            p.stream_time = p.committed_stream_time;
         }
         // Rewind so the aborted records are consumed and processed again.
         for ((topic, partition), offset) in first_offsets {
@@ -762,15 +759,94 @@ impl<P: Processor> KafkaDriver<P> {
         Ok(())
     }
 
-    fn produce_all(&self, producer: &BaseProducer, outputs: &[Output]) -> Result<(), StageError> {
+    /// Fires the partition's deadlines due by `now` (at `now`).
+    fn fire_due(
+        &self,
+        producer: &BaseProducer,
+        partition: i32,
+        part: &mut Partition<P::State>,
+        now: Millis,
+        summary: &mut BatchSummary,
+    ) -> Result<(), StageError> {
+        let mut outputs = Vec::new();
+        let fired = part.task.fire_due(
+            &self.processor,
+            now,
+            self.settings.timer_fire_limit,
+            &mut outputs,
+        );
+        for f in &fired {
+            metrics::counter!(m::TIMERS_FIRED).increment(1);
+            metrics::histogram!(m::TIMER_LATENESS).record(f.late_ms as f64 / 1000.0);
+            if let Err(rejection) = &f.result {
+                metrics::counter!(m::DEAD_LETTERS, "error_kind" => rejection.kind).increment(1);
+                let record = Record {
+                    topic: &part.changelog,
+                    partition,
+                    offset: -1,
+                    key: Some(&f.timer.key),
+                    value: f.timer.name.as_bytes(),
+                    headers: &[],
+                    timestamp_ms: Some(f.timer.due_ms),
+                };
+                outputs.push(dead_letter(
+                    &self.dead_letters,
+                    self.processor.name(),
+                    &record,
+                    rejection,
+                ));
+                summary.dead_letters += 1;
+            }
+        }
+        summary.timers_fired += fired.len();
+        if !fired.is_empty() {
+            propagate_trace(&[], &mut outputs);
+        }
+        let stamp = (self.settings.time == TimeMode::Event).then_some(now);
+        self.produce_all(producer, &outputs, stamp)?;
+        summary.outputs += outputs.len();
+        Ok(())
+    }
+
+    /// Event time: fires every deadline due strictly before `ts`, each at
+    /// its own due time, so a decision made by a deadline carries that time.
+    fn fire_before(
+        &self,
+        producer: &BaseProducer,
+        partition: i32,
+        part: &mut Partition<P::State>,
+        ts: Millis,
+        summary: &mut BatchSummary,
+    ) -> Result<(), StageError> {
+        // Bounded: a processor that keeps re-arming a past deadline must not
+        // stall the partition (the rest fires before the next record).
+        for _ in 0..self.settings.timer_fire_limit.max(1) {
+            let Some(due) = part.task.next_due().filter(|d| *d < ts) else {
+                break;
+            };
+            self.fire_due(producer, partition, part, due, summary)?;
+            part.stream_time = Some(part.stream_time.map_or(due, |s| s.max(due)));
+        }
+        Ok(())
+    }
+
+    /// `timestamp`: the record timestamp to set (event time), or the
+    /// producer's create time.
+    fn produce_all(
+        &self,
+        producer: &BaseProducer,
+        outputs: &[Output],
+        timestamp: Option<Millis>,
+    ) -> Result<(), StageError> {
         for out in outputs {
-            self.produce(
+            self.produce_at(
                 producer,
                 &out.topic,
                 None,
                 out.key.as_deref(),
                 Some(&out.value),
                 &out.headers,
+                timestamp,
             )?;
         }
         Ok(())
@@ -785,8 +861,25 @@ impl<P: Processor> KafkaDriver<P> {
         value: Option<&[u8]>,
         headers: &[Header],
     ) -> Result<(), StageError> {
+        self.produce_at(producer, topic, partition, key, value, headers, None)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn produce_at(
+        &self,
+        producer: &BaseProducer,
+        topic: &str,
+        partition: Option<i32>,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header],
+        timestamp: Option<Millis>,
+    ) -> Result<(), StageError> {
         loop {
             let mut record: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(topic);
+            if let Some(t) = timestamp {
+                record = record.timestamp(t);
+            }
             if let Some(k) = key {
                 record = record.key(k);
             }

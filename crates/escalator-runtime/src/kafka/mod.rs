@@ -17,5 +17,5 @@ mod tail;
 pub use admin::{TopicSpec, changelog_topic, ensure_topics};
 pub use driver::{BatchSummary, CommitVerdict, DriverError, KafkaDriver};
 pub use publisher::Publisher;
-pub use settings::{KafkaSettings, SecuritySettings};
+pub use settings::{KafkaSettings, SecuritySettings, TimeMode};
 pub use tail::{Tailed, tail};

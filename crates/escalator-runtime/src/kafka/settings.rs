@@ -31,6 +31,9 @@ pub struct KafkaSettings {
     pub producer_queue_max_messages: u64,
     pub restore_timeout_ms: u64,
     pub changelog_replication_factor: i32,
+    /// What "now" is for the processor: `wall` (the injected clock) or
+    /// `event` (per partition, the newest record timestamp seen).
+    pub time: TimeMode,
     pub security: SecuritySettings,
     /// Extra librdkafka properties, applied last.
     pub librdkafka: BTreeMap<String, String>,
@@ -53,10 +56,29 @@ impl Default for KafkaSettings {
             producer_queue_max_messages: 100_000,
             restore_timeout_ms: 300_000,
             changelog_replication_factor: 1,
+            time: TimeMode::Wall,
             security: SecuritySettings::default(),
             librdkafka: BTreeMap::new(),
         }
     }
+}
+
+/// Time as the processor sees it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeMode {
+    /// Production: deadlines fire on the injected (wall) clock, even when no
+    /// record arrives.
+    #[default]
+    Wall,
+    /// Re-processing history: per partition, "now" is the newest record
+    /// timestamp seen (stream time); before a record, every deadline due
+    /// strictly before its timestamp fires, each at its own due time; outputs
+    /// carry the timestamp of what caused them. Deadlines wait for a later
+    /// record. The same history then gives the same outputs as `escalator
+    /// replay`, crashes included, provided each input partition is in
+    /// timestamp order.
+    Event,
 }
 
 fn default_instance_id() -> String {
