@@ -296,3 +296,114 @@ fn make_run_steps_produce_reports_and_routed_packets() {
         "Ctrl-C / SIGTERM stops it cleanly"
     );
 }
+
+/// Live on the wall clock, fed by a signed webhook: an urgent enterprise
+/// ticket that has waited longer than its threshold escalates at once, is
+/// routed to a file, and "why not yet" explains the ticket; an unsigned
+/// delivery is refused and dead-lettered.
+#[test]
+fn run_takes_signed_webhooks_on_the_wall_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let listen = format!("127.0.0.1:{}", free_port());
+    let secret = "test-webhook-secret-0123456789";
+    let mut child = KillOnDrop(
+        escalator()
+            .args([
+                "run",
+                "--data-dir",
+                data.to_str().unwrap(),
+                "--listen",
+                &listen,
+            ])
+            .env("ESCALATOR_WEBHOOK_SECRET", secret)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    assert!(wait_ok(&listen, "/readyz", Duration::from_secs(30)));
+    let now = jiff::Timestamp::now();
+    let created = now - jiff::SignedDuration::from_hours(2);
+    let body = serde_json::json!({
+        "event_id": "wh-1",
+        "ticket_id": "helpdesk:acme:9001",
+        "type": "created",
+        "occurred_at": created.to_string(),
+        "customer": {"id": "acme", "tier": "enterprise"},
+        "product": "analytics",
+        "component": "exports",
+        "priority": "urgent",
+        "status": "open",
+        "support_tier": "l1",
+        "queue": "l1-general",
+        "subject": "Exports fail with SQLSTATE 40001 deadlock detected",
+        "description": "Since 09:00 every export fails.\nERROR: deadlock detected (SQLSTATE 40001)\nContact: jane.doe@example.com",
+        "data": {}
+    })
+    .to_string();
+    let unsigned = request(
+        &listen,
+        "POST",
+        "/webhooks/canonical",
+        &[("content-type", "application/json")],
+        body.as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(unsigned.status, 401);
+    let sig = escalator_ingestor::signature::escalator_sign(
+        secret.as_bytes(),
+        now.as_second(),
+        body.as_bytes(),
+    );
+    let signed = request(
+        &listen,
+        "POST",
+        "/webhooks/canonical",
+        &[
+            ("content-type", "application/json"),
+            ("x-escalator-signature", &sig),
+        ],
+        body.as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(signed.status, 202, "{}", signed.body);
+    // 30 minutes for urgent enterprise tickets: two hours in queue escalates.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let routed = loop {
+        let found: Vec<String> = std::fs::read_dir(data.join("routed"))
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "jsonl"))
+            .map(|e| std::fs::read_to_string(e.path()).unwrap())
+            .collect();
+        if !found.is_empty() {
+            break found.join("");
+        }
+        assert!(Instant::now() < deadline, "routed in time");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(routed.contains("helpdesk:acme:9001"), "{routed}");
+    assert!(routed.contains("tiq-enterprise-urgent"), "{routed}");
+    assert!(
+        !routed.contains("jane.doe@example.com"),
+        "the packet is redacted"
+    );
+    let why = request(&listen, "GET", "/tickets/helpdesk:acme:9001/why", &[], b"").unwrap();
+    assert_eq!(why.status, 200, "{}", why.body);
+    // Escalated: the ticket now waits in L2, and the next rule is L2 -> L3.
+    assert!(
+        why.body.contains("l2-to-l3") && why.body.contains("next_deadline"),
+        "{}",
+        why.body
+    );
+    let dead = std::fs::read_to_string(data.join("dead-letters.jsonl")).unwrap();
+    assert!(
+        dead.contains("bad_signature") || dead.contains("signature"),
+        "{dead}"
+    );
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status();
+    assert_eq!(child.0.wait().unwrap().code(), Some(0));
+}

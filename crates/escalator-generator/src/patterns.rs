@@ -8,9 +8,10 @@
 //!   trace, no severity word (outage, security, data loss, corrupt, breach)
 //!   and no urgency word (urgent, asap, critical, immediately): an L1 ticket
 //!   stays below the policy's complexity thresholds;
-//! - `heavy` is what a specialist needs: stack traces, error codes, logs.
-//!   Its first variant of a pattern whose `heavy` holds a stack trace is a
-//!   trace the diagnostics extractor recognises.
+//! - `heavy` is what a specialist needs: stack traces, error codes, logs,
+//!   annotated with what the diagnostics extractor finds in them (the
+//!   tests check the annotations), so the generator knows when the
+//!   policy's complexity rule will fire.
 
 #[derive(Debug, Clone, Copy)]
 pub struct Pattern {

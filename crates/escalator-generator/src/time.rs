@@ -129,7 +129,8 @@ pub const BERLIN: Zone = Zone::new("Europe/Berlin", 60, Dst::Eu);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Desk {
     /// Europe/Berlin, Mon-Thu 08-12 and 13-17, Fri 08-12 and 13-16,
-    /// closed on Dec 24-26, Jan 1 and Dec 31 afternoon. A business day is 8h.
+    /// closed on the policy's holidays (2026-12-24 to 26, 2026-12-31 from
+    /// noon, 2027-01-01). A business day is 8h.
     Emea,
     /// Always open; a business day is 24h.
     AlwaysOpen,
@@ -145,10 +146,10 @@ impl Desk {
 
     /// Open shifts of a local day, minutes of the day.
     fn shifts(day: i64) -> &'static [(i64, i64)] {
-        let (_, m, d) = civil_from_days(day);
-        match (m, d) {
-            (12, 24..=26) | (1, 1) => return &[],
-            (12, 31) => return &[(480, 720)],
+        // The holidays of `deploy/policy.toml`, as listed there.
+        match civil_from_days(day) {
+            (2026, 12, 24..=26) | (2027, 1, 1) => return &[],
+            (2026, 12, 31) => return &[(480, 720)],
             _ => {}
         }
         match weekday(day) {
