@@ -25,9 +25,12 @@ kafka-down: ## Stop the local Kafka broker
 kafka-env: ## Print `export ESCALATOR_KAFKA_BOOTSTRAP=...` for a running broker
 	@scripts/kafka.sh env
 
-lint: ## Check formatting and run clippy with warnings as errors
+lint: ## Check formatting and run clippy with warnings as errors (also the Kafka-free `escalator` of make run)
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) clippy -p escalator-cli --no-default-features --locked -- -D warnings
+	@if $(CARGO) tree -p escalator-cli --no-default-features -e normal --locked | grep -q rdkafka; then \
+		echo "escalator-cli without default features must not depend on rdkafka (make run needs no cmake)"; exit 1; fi
 
 fmt: ## Format the code
 	$(CARGO) fmt --all

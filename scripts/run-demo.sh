@@ -19,8 +19,10 @@ speed="${DEMO_SPEED:-14400}"
 listen="${DEMO_LISTEN:-127.0.0.1:8480}"
 escalator="${ESCALATOR:-}"
 if [[ -z "$escalator" ]]; then
+  # Without the Kafka commands: no librdkafka, so nothing to build beyond Rust.
   echo "make run: building escalator (first time: a few minutes)" >&2
-  cargo build --quiet --manifest-path "$root/Cargo.toml" --locked --bin escalator
+  cargo build --quiet --manifest-path "$root/Cargo.toml" --locked \
+    -p escalator-cli --no-default-features --bin escalator
   escalator="${CARGO_TARGET_DIR:-$root/target}/debug/escalator"
 fi
 mkdir -p "$dir"

@@ -1,12 +1,14 @@
 //! `escalator`: the command line. Each subcommand lives in its own module.
 
 mod check_config;
+#[cfg(feature = "kafka")]
 mod create_topics;
 mod generate;
 mod normalize;
 mod replay;
 mod report;
 mod run;
+#[cfg(feature = "kafka")]
 mod tail;
 
 use clap::{Parser, Subcommand};
@@ -28,10 +30,12 @@ enum Command {
     Normalize(normalize::Args),
     /// Validate an escalation policy and show what it does for sample tickets.
     CheckConfig(check_config::Args),
+    #[cfg(feature = "kafka")]
     /// Follow the routed escalations of a domain on Kafka.
     Tail(tail::Args),
     /// A report (utilization, resolution, deflection) from a running service or an events file.
     Report(report::Args),
+    #[cfg(feature = "kafka")]
     /// Create the Kafka topics of a deployment (pipeline, routed, compacted changelogs).
     CreateTopics(create_topics::Args),
     /// Write a seeded, realistic ticket history as canonical JSON events.
@@ -47,9 +51,11 @@ fn main() {
     let code = match cli.command {
         Command::Normalize(args) => normalize::run(&args),
         Command::CheckConfig(args) => check_config::run(&args),
+        #[cfg(feature = "kafka")]
         Command::Tail(args) => tail::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Run(args) => run::run(&args),
+        #[cfg(feature = "kafka")]
         Command::CreateTopics(args) => create_topics::run(&args),
         Command::Generate(args) => generate::run(&args),
         Command::Replay(args) => replay::run(&args),

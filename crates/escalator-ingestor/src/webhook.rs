@@ -20,6 +20,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use escalator_runtime::headers::{TRACEPARENT, TraceParent};
+#[cfg(feature = "kafka")]
 use escalator_runtime::kafka::Publisher;
 use escalator_runtime::processor::{Header, Record};
 use escalator_runtime::{Clock, DeadLetterSettings, Rejection, Secret};
@@ -84,6 +85,7 @@ pub trait RawSink: Send + Sync + 'static {
     ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
 }
 
+#[cfg(feature = "kafka")]
 impl RawSink for Publisher {
     fn publish<'a>(
         &'a self,

@@ -2,14 +2,22 @@
 //! the driver on its own thread, and a drain on SIGTERM. Returns the process
 //! exit code: 0 after a clean drain, the driver's code after a failure.
 
+#[cfg(feature = "kafka")]
 use std::sync::Arc;
 
+#[cfg(feature = "kafka")]
 use axum::Router;
-use escalator_runtime::kafka::{KafkaDriver, KafkaSettings};
-use escalator_runtime::{DeadLetterSettings, Processor, SystemClock};
+use escalator_runtime::DeadLetterSettings;
+#[cfg(feature = "kafka")]
+use escalator_runtime::kafka::KafkaDriver;
+use escalator_runtime::kafka::KafkaSettings;
+#[cfg(feature = "kafka")]
+use escalator_runtime::{Processor, SystemClock};
 use serde::{Deserialize, Serialize};
 
-use crate::http::{HttpSettings, ops_router, serve};
+use crate::http::HttpSettings;
+#[cfg(feature = "kafka")]
+use crate::http::{ops_router, serve};
 use crate::telemetry::TelemetrySettings;
 
 /// The settings every Kafka service has; services embed it with
@@ -27,6 +35,7 @@ pub struct ServiceSettings {
 /// `extra` routes (webhooks, queries) are served next to the ops endpoints;
 /// `describe_metrics` declares the service's own metrics once the recorder
 /// is installed.
+#[cfg(feature = "kafka")]
 pub fn run_kafka_service<P: Processor>(
     name: &str,
     settings: ServiceSettings,

@@ -12,5 +12,7 @@ pub mod settings;
 pub mod shutdown;
 pub mod telemetry;
 
-pub use kafka_service::{ServiceSettings, run_kafka_service};
+pub use kafka_service::ServiceSettings;
+#[cfg(feature = "kafka")]
+pub use kafka_service::run_kafka_service;
 pub use settings::{SettingsError, load_settings};

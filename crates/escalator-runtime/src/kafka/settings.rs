@@ -1,5 +1,6 @@
 use std::collections::BTreeMap;
 
+#[cfg(feature = "kafka")]
 use rdkafka::ClientConfig;
 use serde::{Deserialize, Serialize};
 
@@ -108,6 +109,7 @@ pub struct SecuritySettings {
     pub ssl_ca_location: String,
 }
 
+#[cfg(feature = "kafka")]
 impl KafkaSettings {
     fn common(&self) -> Result<ClientConfig, String> {
         let mut c = ClientConfig::new();
