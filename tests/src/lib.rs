@@ -10,3 +10,4 @@ pub mod embedded_sink;
 pub mod http;
 pub mod kafka;
 pub mod process;
+pub mod promtool;

@@ -94,6 +94,7 @@ pub fn from_decision(d: &EscalationDecision) -> EscalationRecord {
         accepted_ms: None,
         resolved_ms: None,
         sent_back_ms: None,
+        superseded_ms: None,
         reroutes: 0,
         reopened: false,
         sla_breached: waited > 0,

@@ -273,10 +273,14 @@ impl Processor for Aggregator {
                     format!("not an EscalationDecision: {e}"),
                 )
             })?;
-            if let Some(previous) = Self::open(ctx, &d.ticket_id) {
+            if let Some(mut previous) = Self::open(ctx, &d.ticket_id) {
                 if previous.escalation_id == d.escalation_id {
                     return Ok(());
                 }
+                // Re-escalated (L2 -> L3) or flagged while still open: the
+                // earlier escalation ends here and stays in the reports.
+                previous.superseded_ms = Some(d.decided_at_ms.max(previous.escalated_ms));
+                self.finish(ctx, previous);
             }
             metrics::counter!(m::ESCALATIONS, "tier" => if d.to_tier == 3 { "l3" } else { "l2" })
                 .increment(1);

@@ -5,8 +5,6 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use escalator_aggregator::processor::{AggState, Aggregator};
@@ -154,27 +152,5 @@ fn metrics_with_all_label_sets_pass_promtool() {
     assert!(body.contains("escalator_aggregator_hop_duration_seconds_bucket"));
     assert!(body.contains("hop=\"pickup_to_resolution\""));
 
-    let mut child = match Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => panic!("promtool not found ({e}): run `make deps` (Debian package prometheus)"),
-    };
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(body.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "promtool: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    escalator_tests::promtool::check_metrics(&body);
 }

@@ -22,6 +22,9 @@ pub struct EscalationRecord {
     pub accepted_ms: Option<i64>,
     pub resolved_ms: Option<i64>,
     pub sent_back_ms: Option<i64>,
+    /// Replaced by the ticket's next escalation (L2 -> L3, ping-pong) while
+    /// still open: it leaves its queue then, unresolved.
+    pub superseded_ms: Option<i64>,
     pub reroutes: u32,
     pub reopened: bool,
     pub sla_breached: bool,

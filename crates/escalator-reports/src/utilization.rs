@@ -171,12 +171,13 @@ fn queue_open_ms(r: &EscalationRecord) -> i64 {
     r.routed_ms.unwrap_or(r.escalated_ms)
 }
 
-/// Leaves the specialist queue: resolved or sent back, whichever came first.
+/// Leaves the specialist queue: resolved, sent back or superseded by the
+/// ticket's next escalation, whichever came first.
 fn close_ms(r: &EscalationRecord) -> Option<i64> {
-    match (r.resolved_ms, r.sent_back_ms) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
+    [r.resolved_ms, r.sent_back_ms, r.superseded_ms]
+        .into_iter()
+        .flatten()
+        .min()
 }
 
 /// Open at instant `t` when opened at or before `t` and not closed by `t`.

@@ -130,6 +130,7 @@ pub fn history(seed: u64, n: usize) -> Vec<EscalationRecord> {
             accepted_ms: Some(accepted),
             resolved_ms: (!sent_back && !open).then_some(accepted + handling),
             sent_back_ms: sent_back.then_some(accepted + 10 * M),
+            superseded_ms: None,
             reroutes: u32::from(rng.chance(10)),
             reopened: rng.chance(5),
             sla_breached: rng.chance(12),
