@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: help build run test kafka-up kafka-down kafka-env lint fmt deps clean
+.PHONY: help build run bench test kafka-up kafka-down kafka-env lint fmt deps clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -12,6 +12,10 @@ build: ## Build every crate and binary
 
 run: ## Run the whole product on the embedded driver with a demo history (no broker)
 	scripts/run-demo.sh
+
+bench: ## Benchmarks: hot-path microbenchmarks, then the goal table P1-P8 (also bench-results/latest.json)
+	$(CARGO) bench --locked -p escalator-bench --bench hot_paths
+	$(CARGO) run --release --locked -p escalator-bench --bin escalator-bench -- $(BENCH_ARGS)
 
 test: ## Run the whole test suite (installs test tools, starts and stops Kafka)
 	scripts/test.sh

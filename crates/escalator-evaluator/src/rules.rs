@@ -248,13 +248,18 @@ pub fn evaluate(policy: &Policy, s: &TicketState, now: i64) -> Evaluation {
             }
         }
     }
+    let mut bound = None;
     for c in &policy.custom {
         let to = c.to_tier();
         if (to as i32) <= (tier as i32) && tier != SupportTier::Unspecified {
             continue;
         }
         let fired = s.already_fired(&c.rule.id);
-        let result = c.eval(s, score, now);
+        let ctx = bound.get_or_insert_with(|| crate::custom::bind(s, score, now));
+        let result = match ctx {
+            Ok(ctx) => c.eval_in(ctx),
+            Err(e) => Err(e.clone()),
+        };
         ev.statuses.push(RuleStatus {
             rule_id: c.rule.id.clone(),
             rule_version: c.rule.version.clone(),

@@ -49,7 +49,7 @@ pub struct Outcome {
 
 /// Records per commit: bounds memory, and exercises the same commit path
 /// as a live run.
-const COMMIT_EVERY: usize = 500;
+const COMMIT_EVERY: usize = 2_000;
 
 pub fn replay(lines: &[Line], cfg: &Config, opts: &Options) -> anyhow::Result<Outcome> {
     let dir = tempfile::tempdir()?;

@@ -1,0 +1,219 @@
+//! `escalator-bench` (what `make bench` runs after the microbenchmarks):
+//! measures the goals of the performance brief on generated histories and
+//! prints one table in the brief's shape (median, min, max over runs, the
+//! goal, whether it holds); writes the same as JSON.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use escalator_bench::table::{Better, Row, render};
+use escalator_bench::{fixture, goals};
+use escalator_standalone::Config;
+
+#[derive(Parser)]
+#[command(
+    name = "escalator-bench",
+    about = "Measure Escalator against its performance goals"
+)]
+struct Args {
+    /// Runs per measurement (median, min and max are over these).
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Tickets in the generated history for the pipeline goals.
+    #[arg(long, default_value_t = 2_000)]
+    tickets: usize,
+    /// Pending deadlines for P5 (the brief: 1M).
+    #[arg(long, default_value_t = 1_000_000)]
+    timers: usize,
+    /// Open tickets for P6.
+    #[arg(long, default_value_t = 200_000)]
+    memory_tickets: usize,
+    #[arg(long, default_value_t = 11)]
+    seed: u64,
+    /// Where the JSON goes.
+    #[arg(long, default_value = "bench-results/latest.json")]
+    json: PathBuf,
+}
+
+fn main() {
+    let args = Args::parse();
+    if let Err(e) = run(&args) {
+        eprintln!("escalator-bench: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: &Args) -> anyhow::Result<()> {
+    let cfg = Config::load(None, None).map_err(|e| anyhow::anyhow!(e))?;
+    let runs = args.runs.max(1);
+    eprintln!(
+        "generating {} tickets (seed {})...",
+        args.tickets, args.seed
+    );
+    let lines = fixture::history(args.seed, args.tickets);
+    let encoded = fixture::protobuf(&lines);
+    let size = fixture::mean_size(&lines);
+    eprintln!(
+        "{} JSON events (mean {size:.0} bytes), {} protobuf events",
+        lines.len(),
+        encoded.len()
+    );
+    let mut rows = Vec::new();
+
+    eprintln!("P1...");
+    let p1 = goals::p1_pipeline(&lines, &cfg, runs)?;
+    rows.push(
+        Row::new(
+            "P1",
+            "whole pipeline, one process, embedded driver (JSON in, all four processors, commits)",
+            "events/s",
+            ">= 300k events/s per core",
+            300_000.0,
+            Better::Higher,
+        )
+        .with_samples(
+            &p1,
+            format!(
+                "{} events of {} tickets (brief: 1M tickets); single-threaded, so per core",
+                lines.len(),
+                args.tickets
+            ),
+        ),
+    );
+
+    eprintln!("P2...");
+    let p2 = goals::p2_evaluator_router(&encoded, &cfg, runs)?;
+    rows.push(
+        Row::new(
+            "P2",
+            "evaluator + router alone, protobuf input, embedded driver",
+            "events/s",
+            ">= 400k events/s per core",
+            400_000.0,
+            Better::Higher,
+        )
+        .with_samples(&p2, format!("{} events", encoded.len())),
+    );
+
+    rows.push(
+        Row::new(
+            "P3",
+            "end to end through a local Kafka broker, four services, exactly-once",
+            "events/s",
+            ">= 50k events/s sustained 10 min",
+            50_000.0,
+            Better::Higher,
+        )
+        .not_measured("no load driver yet"),
+    );
+    rows.push(
+        Row::new(
+            "P4",
+            "latency raw event produced -> routed escalation consumed at 10k events/s",
+            "ms (p99)",
+            "p50 <= 5 ms, p99 <= 15 ms",
+            15.0,
+            Better::Lower,
+        )
+        .not_measured("no load driver yet"),
+    );
+
+    eprintln!("P5...");
+    let tick = Duration::from_millis(10);
+    let p5 = goals::p5_timers(args.timers, runs, tick);
+    rows.push(
+        Row::new(
+            "P5a",
+            "deadline arm with 1M pending",
+            "ns/op",
+            "arm/reset <= 1 us",
+            1_000.0,
+            Better::Lower,
+        )
+        .with_samples(&p5.arm_ns, format!("{} pending, B-tree index", args.timers)),
+    );
+    rows.push(
+        Row::new(
+            "P5b",
+            "deadline reset with 1M pending",
+            "ns/op",
+            "arm/reset <= 1 us",
+            1_000.0,
+            Better::Lower,
+        )
+        .with_samples(&p5.reset_ns, ""),
+    );
+    rows.push(
+        Row::new(
+            "P5c",
+            "deadline firing lateness, p99, 1M pending",
+            "ms",
+            "<= 20 ms after its deadline at p99",
+            20.0,
+            Better::Lower,
+        )
+        .with_samples(
+            &p5.late_p99_ms,
+            format!(
+                "checked every {} ms (the drivers check after each batch or idle poll: kafka.poll_timeout_ms, 100 by default)",
+                tick.as_millis()
+            ),
+        ),
+    );
+
+    eprintln!("P6...");
+    let p6 = goals::p6_memory(&encoded, &cfg, args.memory_tickets, runs.min(3));
+    rows.push(
+        Row::new(
+            "P6",
+            "evaluator memory per open ticket beyond its handoff text",
+            "bytes",
+            "<= 256 bytes",
+            256.0,
+            Better::Lower,
+        )
+        .with_samples(
+            &p6,
+            format!(
+                "resident memory grown by {} tickets, minus their text",
+                args.memory_tickets
+            ),
+        ),
+    );
+
+    rows.push(
+        Row::new(
+            "P7",
+            "restore 1M tickets' state from the changelog",
+            "s",
+            "<= 5 s",
+            5.0,
+            Better::Lower,
+        )
+        .not_measured("needs the broker; not written yet"),
+    );
+
+    eprintln!("P8...");
+    let (p8, series) = goals::p8_scrape(&lines, &cfg, 5 * runs)?;
+    rows.push(
+        Row::new(
+            "P8",
+            "/metrics scrape, all four processors, label sets of a generated history",
+            "ms",
+            "<= 10 ms",
+            10.0,
+            Better::Lower,
+        )
+        .with_samples(&p8, format!("{series} series")),
+    );
+
+    let table = render(&rows);
+    println!("{table}");
+    if let Some(dir) = args.json.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&args.json, serde_json::to_string_pretty(&rows)?)?;
+    eprintln!("written to {}", args.json.display());
+    Ok(())
+}
