@@ -15,3 +15,20 @@ pub mod settings;
 
 pub use processor::Aggregator;
 pub use settings::AggregatorSettings;
+
+/// Queue capacities for the utilization report, from the routing
+/// configuration.
+pub fn queue_capacities(
+    routing: &escalator_router::Routing,
+) -> Vec<escalator_reports::QueueCapacity> {
+    routing
+        .domains
+        .iter()
+        .map(|d| escalator_reports::QueueCapacity {
+            queue: d.queue.clone(),
+            domain: d.name.clone(),
+            specialists: d.specialists,
+            capacity: d.capacity(),
+        })
+        .collect()
+}

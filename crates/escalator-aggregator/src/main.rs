@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use escalator_aggregator::http::{self, Reports};
 use escalator_aggregator::{Aggregator, AggregatorSettings};
-use escalator_reports::QueueCapacity;
 use escalator_router::Routing;
 use escalator_runtime::{SystemClock, query};
 use escalator_service::run_kafka_service;
@@ -26,16 +25,7 @@ fn main() {
             exit_config_error("escalator-aggregator", &e.to_string());
         }
     };
-    let queues = routing
-        .domains
-        .iter()
-        .map(|d| QueueCapacity {
-            queue: d.queue.clone(),
-            domain: d.name.clone(),
-            specialists: d.specialists,
-            capacity: d.capacity(),
-        })
-        .collect();
+    let queues = escalator_aggregator::queue_capacities(&routing);
     let (handle, inbox) = query::channel(16);
     let reports = Arc::new(Reports {
         queries: handle,

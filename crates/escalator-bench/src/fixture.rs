@@ -4,7 +4,7 @@
 
 use escalator_ingestor::{Ingestor, IngestorSettings};
 use escalator_runtime::Record;
-use escalator_standalone::events::{Line, event_time};
+use escalator_standalone::events::Line;
 use prost::Message;
 
 /// 2026-10-05T00:00:00Z: fixed, so every run measures the same bytes.
@@ -13,17 +13,7 @@ pub const START_MS: i64 = 1_791_158_400_000;
 pub fn history(seed: u64, tickets: usize) -> Vec<Line> {
     let events =
         escalator_generator::generate(&escalator_generator::Settings::new(seed, tickets, START_MS));
-    events
-        .iter()
-        .map(|e| {
-            let bytes = serde_json::to_vec(e).unwrap_or_default();
-            Line {
-                time_ms: event_time(&bytes),
-                bytes,
-                end: 0,
-            }
-        })
-        .collect()
+    escalator_standalone::events::lines_from_values(&events)
 }
 
 /// A normalized event: key (ticket id), protobuf bytes, event time.

@@ -9,13 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{escalator, replay_json};
 use escalator_proto::v1::RoutedEscalation;
 use escalator_tests::http::{free_port, request, wait_ok};
 use escalator_tests::process::KillOnDrop;
-
-fn escalator() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_escalator"))
-}
 
 fn generate(dir: &Path, seed: u64, tickets: usize) -> PathBuf {
     let path = dir.join("history.jsonl");
@@ -36,35 +35,6 @@ fn generate(dir: &Path, seed: u64, tickets: usize) -> PathBuf {
         String::from_utf8_lossy(&out.stderr)
     );
     path
-}
-
-fn replay_json(history: &Path) -> Vec<String> {
-    let out = escalator()
-        .args([
-            "replay",
-            "--events",
-            history.to_str().unwrap(),
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut v: Vec<String> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l)
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    v.sort();
-    v
 }
 
 /// Every routed escalation in the data directory's per-domain files, in the
@@ -117,7 +87,7 @@ fn run_args(data: &Path, history: &Path, speed: &str) -> Command {
 fn run_killed_and_restarted_matches_the_replay() {
     let dir = tempfile::tempdir().unwrap();
     let history = generate(dir.path(), 41, 200);
-    let want = replay_json(&history);
+    let want = replay_json(&history, &[]);
     assert!(want.len() >= 30, "the history escalates: {}", want.len());
     let data = dir.path().join("data");
     // About a day of history per second: the history takes several seconds,

@@ -21,6 +21,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::replay_json;
 use escalator_proto::v1::RoutedEscalation;
 use escalator_runtime::kafka::{TopicSpec, ensure_topics};
 use escalator_tests::http::{free_port, wait_ok};
@@ -242,38 +245,6 @@ fn history(dir: &Path, seed: u64, tickets: usize) -> (PathBuf, Vec<(String, Stri
     (path, lines)
 }
 
-/// What `escalator replay --format json` prints, keyed for comparison.
-fn oracle(history: &Path, routing: &Path) -> Vec<String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_escalator"))
-        .args([
-            "replay",
-            "--events",
-            history.to_str().unwrap(),
-            "--routing",
-            routing.to_str().unwrap(),
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut lines: Vec<String> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l)
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    lines.sort();
-    lines
-}
-
 fn produce_history(d: &Deployment, lines: &[(String, String, i64)], during: impl FnMut(usize)) {
     let p = producer();
     let mut during = during;
@@ -377,7 +348,7 @@ fn run(tag: &str, seed: u64, kill: bool) {
     let mut d = deploy(tag);
     let (history, lines) = history(d.dir.path(), seed, 320);
     assert!(lines.len() >= 2000, "thousands of events: {}", lines.len());
-    let want = oracle(&history, &d.routing);
+    let want = replay_json(&history, &["--routing", d.routing.to_str().unwrap()]);
     assert!(want.len() >= 50, "the history escalates: {}", want.len());
 
     let mut procs: BTreeMap<&'static str, KillOnDrop> =

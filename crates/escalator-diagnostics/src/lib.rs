@@ -37,6 +37,8 @@ mod redaction;
 mod stack;
 mod steps;
 mod text;
+
+pub use text::truncate;
 mod versions;
 
 use escalator_proto::v1::{

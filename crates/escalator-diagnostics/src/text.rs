@@ -211,7 +211,7 @@ pub(crate) fn strip_prefix(line: &str) -> &str {
 
 /// At most `max` characters of `s`, with `...` when cut (ASCII, so an
 /// ASCII text stays on the fast path of the redactor).
-pub(crate) fn truncate(s: &str, max: usize) -> String {
+pub fn truncate(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((i, _)) => format!("{}...", s[..i].trim_end()),
         None => s.to_owned(),

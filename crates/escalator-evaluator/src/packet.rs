@@ -41,21 +41,11 @@ pub fn sources(s: &TicketState) -> Vec<Source<'_>> {
         .collect()
 }
 
-/// The problem statement is for reading, not an archive: 4 KiB.
+/// The problem statement is for reading, not an archive: 4,096 characters.
 const MAX_DESCRIPTION: usize = 4096;
 
-fn truncate(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_owned();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
-}
-
 const MAX_COMMENTS: usize = 10;
+/// Characters per comment.
 const MAX_COMMENT: usize = 1024;
 
 /// The newest comments and replies, oldest first, redacted.
@@ -71,7 +61,7 @@ fn recent_comments(s: &TicketState) -> Vec<String> {
             )
         })
         .take(MAX_COMMENTS)
-        .map(|t| truncate(&redact_str(&t.body), MAX_COMMENT))
+        .map(|t| escalator_diagnostics::truncate(&redact_str(&t.body), MAX_COMMENT))
         .collect();
     out.reverse();
     out
@@ -132,7 +122,7 @@ pub fn build(s: &TicketState) -> HandoffPacket {
             .texts
             .iter()
             .find(|t| t.kind == "description")
-            .map(|t| truncate(&redact_str(&t.body), MAX_DESCRIPTION))
+            .map(|t| escalator_diagnostics::truncate(&redact_str(&t.body), MAX_DESCRIPTION))
             .unwrap_or_default(),
         tags: s.tags.clone(),
         recent_comments: recent_comments(s),

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use escalator_generator::{Settings, generate};
-use escalator_standalone::events::{Line, event_time};
+use escalator_standalone::events::{event_time, lines_from_values};
 use escalator_standalone::{Config, replay};
 use serde_json::Value;
 
@@ -16,17 +16,7 @@ const START: i64 = 1_795_996_800_000;
 
 fn check(seed: u64) {
     let events = generate(&Settings::new(seed, 1000, START));
-    let lines: Vec<Line> = events
-        .iter()
-        .map(|e| {
-            let bytes = serde_json::to_vec(e).unwrap();
-            Line {
-                time_ms: event_time(&bytes),
-                bytes,
-                end: 0,
-            }
-        })
-        .collect();
+    let lines = lines_from_values(&events);
     let cfg = Config::load(None, None).unwrap();
     let outcome = replay::replay(&lines, &cfg, &replay::Options::default()).unwrap();
     assert!(

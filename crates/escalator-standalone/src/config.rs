@@ -53,15 +53,6 @@ impl Config {
 
     /// Queue capacities for the utilization report.
     pub fn queues(&self) -> Vec<QueueCapacity> {
-        self.routing
-            .domains
-            .iter()
-            .map(|d| QueueCapacity {
-                queue: d.queue.clone(),
-                domain: d.name.clone(),
-                specialists: d.specialists,
-                capacity: d.capacity(),
-            })
-            .collect()
+        escalator_aggregator::queue_capacities(&self.routing)
     }
 }

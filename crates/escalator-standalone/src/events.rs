@@ -79,6 +79,22 @@ impl Reader {
     }
 }
 
+/// Lines made from events in memory (a generator's output), as if read
+/// from a file.
+pub fn lines_from_values(events: &[serde_json::Value]) -> Vec<Line> {
+    events
+        .iter()
+        .map(|e| {
+            let bytes = serde_json::to_vec(e).unwrap_or_default();
+            Line {
+                time_ms: event_time(&bytes),
+                bytes,
+                end: 0,
+            }
+        })
+        .collect()
+}
+
 /// Every line of a file, for replay.
 pub fn read_all(path: &Path) -> std::io::Result<Vec<Line>> {
     let mut r = Reader::open(path, 0, true)?;

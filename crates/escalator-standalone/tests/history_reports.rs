@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use escalator_aggregator::http::report_from_states;
 use escalator_generator::{Settings, generate};
 use escalator_proto::v1::report;
-use escalator_standalone::events::{Line, event_time};
+use escalator_standalone::events::{event_time, lines_from_values};
 use escalator_standalone::{Config, replay};
 use serde_json::Value;
 
@@ -26,17 +26,7 @@ struct Run {
 
 fn run(seed: u64, tickets: usize) -> Run {
     let events = generate(&Settings::new(seed, tickets, START));
-    let lines: Vec<Line> = events
-        .iter()
-        .map(|e| {
-            let bytes = serde_json::to_vec(e).unwrap();
-            Line {
-                time_ms: event_time(&bytes),
-                bytes,
-                end: 0,
-            }
-        })
-        .collect();
+    let lines = lines_from_values(&events);
     let cfg = Config::load(None, None).unwrap();
     let outcome = replay::replay(&lines, &cfg, &replay::Options::default()).unwrap();
     Run {
