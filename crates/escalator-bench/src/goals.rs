@@ -266,3 +266,64 @@ pub fn p8_scrape(
     }
     Ok((samples, series))
 }
+
+/// P7, the part this process can measure: rebuilding `n` evaluator tickets
+/// (state and deadline) from their changelog entries, i.e. decoding and
+/// indexing what a restore reads; the broker fetch is not included (a
+/// consumer reads 2M+ small records/s). Seconds per run.
+pub fn p7_restore_decode(events: &[Encoded], cfg: &Config, n: usize, runs: usize) -> Vec<f64> {
+    use escalator_proto::v1::TicketEvent;
+    use escalator_proto::v1::ticket_event::Kind;
+    use prost::Message;
+    let created: Vec<TicketEvent> = events
+        .iter()
+        .filter_map(|e| TicketEvent::decode(e.value.as_slice()).ok())
+        .filter(|e| matches!(e.kind, Some(Kind::Created(_))))
+        .collect();
+    if created.is_empty() {
+        return Vec::new();
+    }
+    let evaluator = Evaluator {
+        policy: cfg.policy.clone(),
+        decisions_topic: "d".into(),
+        retention_ms: cfg.retention_ms,
+    };
+    // The changelog a partition with `n` open tickets holds.
+    let mut changelog = Vec::with_capacity(2 * n);
+    let mut task: Task<TicketState> = Task::default();
+    let mut out = Vec::new();
+    for i in 0..n {
+        let mut ev = created[i % created.len()].clone();
+        ev.ticket_id = format!("{}#{i}", ev.ticket_id);
+        ev.event_id = format!("{}#{i}", ev.event_id);
+        let bytes = ev.encode_to_vec();
+        let record = Record {
+            topic: "tickets.events",
+            partition: 0,
+            offset: i as i64,
+            key: Some(ev.ticket_id.as_bytes()),
+            value: &bytes,
+            headers: &[],
+            timestamp_ms: Some(ev.event_time_ms),
+        };
+        let _ = task.process(&evaluator, &record, ev.event_time_ms, &mut out);
+        out.clear();
+        if (i + 1) % BATCH == 0 {
+            changelog.extend(task.changelog(&evaluator));
+            task.commit();
+        }
+    }
+    changelog.extend(task.changelog(&evaluator));
+    drop(task);
+    let mut samples = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let mut restored: Task<TicketState> = Task::default();
+        for (key, value) in &changelog {
+            let _ = restored.restore(&evaluator, key, value.as_deref());
+        }
+        samples.push(started.elapsed().as_secs_f64());
+        drop(restored);
+    }
+    samples
+}
