@@ -6,6 +6,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use escalator_evaluator::Evaluator;
 use escalator_evaluator::state::TicketState;
+use escalator_proto::v1::TicketEvent;
+use escalator_proto::v1::ticket_event::Kind;
 use escalator_router::Router;
 use escalator_runtime::dlq::DeadLetterSettings;
 use escalator_runtime::embedded::Pipeline;
@@ -13,6 +15,7 @@ use escalator_runtime::timers::{TimerKey, Timers};
 use escalator_runtime::{ManualClock, Record, Task};
 use escalator_standalone::events::Line;
 use escalator_standalone::{Config, replay, wiring};
+use prost::Message;
 
 use crate::fixture::Encoded;
 use crate::table::percentile;
@@ -175,48 +178,15 @@ fn resident_bytes() -> Option<u64> {
 /// first events, committed, with their deadline), minus that text, per
 /// ticket. One sample per run.
 pub fn p6_memory(events: &[Encoded], cfg: &Config, n: usize, runs: usize) -> Vec<f64> {
-    use escalator_proto::v1::TicketEvent;
-    use escalator_proto::v1::ticket_event::Kind;
-    use prost::Message;
-    let created: Vec<TicketEvent> = events
-        .iter()
-        .filter_map(|e| TicketEvent::decode(e.value.as_slice()).ok())
-        .filter(|e| matches!(e.kind, Some(Kind::Created(_))))
-        .collect();
+    let created = created_events(events);
     let mut samples = Vec::new();
     if created.is_empty() {
         return samples;
     }
-    let evaluator = Evaluator {
-        policy: cfg.policy.clone(),
-        decisions_topic: "d".into(),
-        retention_ms: cfg.retention_ms,
-    };
+    let evaluator = evaluator(cfg);
     for _ in 0..runs {
         let before = resident_bytes().unwrap_or(0);
-        let mut task: Task<TicketState> = Task::default();
-        let mut out = Vec::new();
-        for i in 0..n {
-            let mut ev = created[i % created.len()].clone();
-            ev.ticket_id = format!("{}#{i}", ev.ticket_id);
-            ev.event_id = format!("{}#{i}", ev.event_id);
-            let bytes = ev.encode_to_vec();
-            let record = Record {
-                topic: "tickets.events",
-                partition: 0,
-                offset: i as i64,
-                key: Some(ev.ticket_id.as_bytes()),
-                value: &bytes,
-                headers: &[],
-                timestamp_ms: Some(ev.event_time_ms),
-            };
-            let _ = task.process(&evaluator, &record, ev.event_time_ms, &mut out);
-            out.clear();
-            if (i + 1) % BATCH == 0 {
-                task.commit();
-            }
-        }
-        task.commit();
+        let task = open_tickets(&evaluator, &created, n, |_| {});
         let after = resident_bytes().unwrap_or(0);
         let text: usize = task
             .committed_state()
@@ -227,6 +197,60 @@ pub fn p6_memory(events: &[Encoded], cfg: &Config, n: usize, runs: usize) -> Vec
         drop(task);
     }
     samples
+}
+
+/// The `created` events of a history: each opens a ticket.
+fn created_events(events: &[Encoded]) -> Vec<TicketEvent> {
+    events
+        .iter()
+        .filter_map(|e| TicketEvent::decode(e.value.as_slice()).ok())
+        .filter(|e| matches!(e.kind, Some(Kind::Created(_))))
+        .collect()
+}
+
+fn evaluator(cfg: &Config) -> Evaluator {
+    Evaluator {
+        policy: cfg.policy.clone(),
+        decisions_topic: "d".into(),
+        retention_ms: cfg.retention_ms,
+    }
+}
+
+/// An evaluator partition with `n` open tickets, opened from `created`
+/// (cycled, with distinct ids) and committed every `BATCH` records;
+/// `before_commit` sees each batch before its commit.
+fn open_tickets(
+    evaluator: &Evaluator,
+    created: &[TicketEvent],
+    n: usize,
+    mut before_commit: impl FnMut(&Task<TicketState>),
+) -> Task<TicketState> {
+    let mut task: Task<TicketState> = Task::default();
+    let mut out = Vec::new();
+    for i in 0..n {
+        let mut ev = created[i % created.len()].clone();
+        ev.ticket_id = format!("{}#{i}", ev.ticket_id);
+        ev.event_id = format!("{}#{i}", ev.event_id);
+        let bytes = ev.encode_to_vec();
+        let record = Record {
+            topic: "tickets.events",
+            partition: 0,
+            offset: i as i64,
+            key: Some(ev.ticket_id.as_bytes()),
+            value: &bytes,
+            headers: &[],
+            timestamp_ms: Some(ev.event_time_ms),
+        };
+        let _ = task.process(evaluator, &record, ev.event_time_ms, &mut out);
+        out.clear();
+        if (i + 1) % BATCH == 0 {
+            before_commit(&task);
+            task.commit();
+        }
+    }
+    before_commit(&task);
+    task.commit();
+    task
 }
 
 /// P8: `/metrics` of the whole product after a generated history (every
@@ -272,48 +296,16 @@ pub fn p8_scrape(
 /// indexing what a restore reads; the broker fetch is not included (a
 /// consumer reads 2M+ small records/s). Seconds per run.
 pub fn p7_restore_decode(events: &[Encoded], cfg: &Config, n: usize, runs: usize) -> Vec<f64> {
-    use escalator_proto::v1::TicketEvent;
-    use escalator_proto::v1::ticket_event::Kind;
-    use prost::Message;
-    let created: Vec<TicketEvent> = events
-        .iter()
-        .filter_map(|e| TicketEvent::decode(e.value.as_slice()).ok())
-        .filter(|e| matches!(e.kind, Some(Kind::Created(_))))
-        .collect();
+    let created = created_events(events);
     if created.is_empty() {
         return Vec::new();
     }
-    let evaluator = Evaluator {
-        policy: cfg.policy.clone(),
-        decisions_topic: "d".into(),
-        retention_ms: cfg.retention_ms,
-    };
+    let evaluator = evaluator(cfg);
     // The changelog a partition with `n` open tickets holds.
     let mut changelog = Vec::with_capacity(2 * n);
-    let mut task: Task<TicketState> = Task::default();
-    let mut out = Vec::new();
-    for i in 0..n {
-        let mut ev = created[i % created.len()].clone();
-        ev.ticket_id = format!("{}#{i}", ev.ticket_id);
-        ev.event_id = format!("{}#{i}", ev.event_id);
-        let bytes = ev.encode_to_vec();
-        let record = Record {
-            topic: "tickets.events",
-            partition: 0,
-            offset: i as i64,
-            key: Some(ev.ticket_id.as_bytes()),
-            value: &bytes,
-            headers: &[],
-            timestamp_ms: Some(ev.event_time_ms),
-        };
-        let _ = task.process(&evaluator, &record, ev.event_time_ms, &mut out);
-        out.clear();
-        if (i + 1) % BATCH == 0 {
-            changelog.extend(task.changelog(&evaluator));
-            task.commit();
-        }
-    }
-    changelog.extend(task.changelog(&evaluator));
+    let task = open_tickets(&evaluator, &created, n, |t| {
+        changelog.extend(t.changelog(&evaluator));
+    });
     drop(task);
     let mut samples = Vec::new();
     for _ in 0..runs {

@@ -3,7 +3,7 @@
 //! on the events topic: the two topics interleave differently on every run,
 //! and a routing must be the same live, after a crash, and in a replay.
 
-use escalator_proto::v1::EscalationDecision;
+use escalator_proto::v1::{EscalationDecision, HandoffPacket};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Features {
@@ -46,7 +46,8 @@ pub fn normalize(text: &str) -> String {
 }
 
 pub fn from_decision(d: &EscalationDecision) -> Features {
-    let p = d.handoff.clone().unwrap_or_default();
+    let none = HandoffPacket::default();
+    let p = d.handoff.as_ref().unwrap_or(&none);
     let mut text = String::new();
     // The ticket's own words and evidence; not the Markdown, whose section
     // titles would read as keywords.

@@ -7,9 +7,9 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use escalator_aggregator::http::Reports;
@@ -67,7 +67,7 @@ struct Delivery {
 }
 
 /// The webhook side of the pipeline thread's inbox.
-struct ChannelSink(Mutex<SyncSender<Delivery>>);
+struct ChannelSink(SyncSender<Delivery>);
 
 impl RawSink for ChannelSink {
     fn publish<'a>(
@@ -86,14 +86,10 @@ impl RawSink for ChannelSink {
                 headers,
                 reply,
             };
-            let sent = match self.0.lock() {
-                Ok(tx) => tx.try_send(delivery).map_err(|e| match e {
-                    std::sync::mpsc::TrySendError::Full(_) => "busy: try again".to_owned(),
-                    std::sync::mpsc::TrySendError::Disconnected(_) => "stopping".to_owned(),
-                }),
-                Err(_) => Err("stopping".to_owned()),
-            };
-            sent?;
+            self.0.try_send(delivery).map_err(|e| match e {
+                std::sync::mpsc::TrySendError::Full(_) => "busy: try again".to_owned(),
+                std::sync::mpsc::TrySendError::Disconnected(_) => "stopping".to_owned(),
+            })?;
             answer.await.map_err(|_| "stopping".to_owned())?
         })
     }
@@ -165,7 +161,7 @@ pub fn run(opts: Options, ready: impl FnOnce(SocketAddr) + Send) -> anyhow::Resu
         },
         mappings: opts.config.ingestor.mappings.clone(),
         limits: opts.config.ingestor.limits.clone(),
-        sink: Arc::new(ChannelSink(Mutex::new(tx))),
+        sink: Arc::new(ChannelSink(tx)),
         // Signatures are checked against real time, whatever the pipeline's clock.
         clock: Arc::new(SystemClock),
     });
