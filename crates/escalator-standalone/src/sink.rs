@@ -5,7 +5,8 @@
 //! Exactly once across crashes: every line carries the outbox sequence
 //! number; a file receives increasing numbers, so on start the sink reads
 //! each file's highest number and skips what it already holds. Files are
-//! fsynced before the outbox is acknowledged.
+//! fsynced before the outbox is acknowledged, so a line torn by a crash was
+//! never acknowledged: the sink cuts it off and writes it again.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
@@ -36,6 +37,18 @@ impl FileSink {
     pub fn new(data_dir: &Path, stdout: bool) -> std::io::Result<FileSink> {
         let dir = data_dir.to_path_buf();
         std::fs::create_dir_all(dir.join("routed"))?;
+        // Torn tails go before any number is read, or a torn line's number
+        // would count as held.
+        let mut files = vec![dir.join("kb-updates.jsonl"), dir.join("dead-letters.jsonl")];
+        for entry in std::fs::read_dir(dir.join("routed"))? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "jsonl") {
+                files.push(path);
+            }
+        }
+        for path in &files {
+            cut_torn_tail(path)?;
+        }
         Ok(FileSink {
             dir,
             written: HashMap::new(),
@@ -137,31 +150,60 @@ impl FileSink {
             open.insert(path.clone(), open_append(&path)?);
         }
         if let Some(file) = open.get_mut(&path) {
-            writeln!(file, "{line}")?;
+            // One write per line: formatting straight into the file would
+            // issue many small writes, and a kill between them tears the line.
+            let mut buf = serde_json::to_vec(&line)?;
+            buf.push(b'\n');
+            file.write_all(&buf)?;
         }
         self.written.insert(path, seq);
         Ok(())
     }
 }
 
-/// Opens for appending; a line torn by a crash is closed off so the next
-/// line starts clean (readers skip the torn one).
 fn open_append(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut file = std::fs::OpenOptions::new()
+    std::fs::OpenOptions::new()
         .create(true)
-        .read(true)
         .append(true)
-        .open(path)?;
+        .open(path)
+}
+
+/// Cuts a file back to its last complete line. Readers of the files then
+/// never meet a torn line once `escalator run` has restarted.
+fn cut_torn_tail(path: &Path) -> std::io::Result<()> {
+    let mut file = match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
     let len = file.metadata()?.len();
-    if len > 0 {
-        let mut last = [0u8; 1];
-        file.seek(SeekFrom::Start(len - 1))?;
-        file.read_exact(&mut last)?;
-        if last[0] != b'\n' {
-            file.write_all(b"\n")?;
+    // Scan back in blocks for the last newline.
+    let mut end = len;
+    let mut block = [0u8; 8192];
+    while end > 0 {
+        let start = end.saturating_sub(block.len() as u64);
+        let chunk = &mut block[..(end - start) as usize];
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(chunk)?;
+        if let Some(i) = chunk.iter().rposition(|b| *b == b'\n') {
+            let keep = start + i as u64 + 1;
+            if keep < len {
+                file.set_len(keep)?;
+                file.sync_all()?;
+            }
+            return Ok(());
         }
+        end = start;
     }
-    Ok(file)
+    if len > 0 {
+        file.set_len(0)?;
+        file.sync_all()?;
+    }
+    Ok(())
 }
 
 /// The highest `outbox_seq` in a JSON-lines file (0 when none).
@@ -212,15 +254,34 @@ mod tests {
     }
 
     #[test]
-    fn a_torn_last_line_is_closed_and_skipped() {
+    fn a_torn_last_line_is_cut_off_before_the_numbers_are_read() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.jsonl");
-        std::fs::write(&path, "{\"outbox_seq\":3}\n{\"outbox_se").unwrap();
-        assert_eq!(last_seq(&path).unwrap(), 3);
-        let mut f = open_append(&path).unwrap();
-        writeln!(f, "{{\"outbox_seq\":4}}").unwrap();
-        assert_eq!(last_seq(&path).unwrap(), 4);
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.ends_with("{\"outbox_se\n{\"outbox_seq\":4}\n"));
+        // A line complete but for its newline is torn too: it was never
+        // acknowledged, so it is written again.
+        for torn in ["{\"outbox_se", "{\"outbox_seq\":4}"] {
+            std::fs::write(&path, format!("{{\"outbox_seq\":3}}\n{torn}")).unwrap();
+            cut_torn_tail(&path).unwrap();
+            assert_eq!(last_seq(&path).unwrap(), 3);
+            assert_eq!(
+                std::fs::read_to_string(&path).unwrap(),
+                "{\"outbox_seq\":3}\n"
+            );
+        }
+        // Only a torn line: nothing is left.
+        std::fs::write(&path, "{\"outb").unwrap();
+        cut_torn_tail(&path).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "");
+        // A long file whose last newline is more than a block back.
+        let long = format!("{{\"outbox_seq\":1}}\n{}", "x".repeat(20_000));
+        std::fs::write(&path, long).unwrap();
+        cut_torn_tail(&path).unwrap();
+        assert_eq!(last_seq(&path).unwrap(), 1);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{\"outbox_seq\":1}\n"
+        );
+        // A missing file is not an error.
+        cut_torn_tail(&dir.path().join("none.jsonl")).unwrap();
     }
 }
