@@ -24,4 +24,5 @@ trap cleanup EXIT
 export ESCALATOR_KAFKA_BOOTSTRAP="$bootstrap"
 log "Kafka broker at $ESCALATOR_KAFKA_BOOTSTRAP"
 
-cargo test --workspace --locked "$@"
+# Every failure is reported, not just the first test binary's.
+cargo test --workspace --locked --no-fail-fast "$@"
