@@ -13,9 +13,8 @@ build: ## Build every crate and binary
 run: ## Run the whole product on the embedded driver with a demo history (no broker)
 	scripts/run-demo.sh
 
-bench: ## Benchmarks: hot-path microbenchmarks, then the goal table P1-P8 (also bench-results/latest.json)
-	$(CARGO) bench --locked -p escalator-bench --bench hot_paths
-	$(CARGO) run --release --locked -p escalator-bench --bin escalator-bench -- $(BENCH_ARGS)
+bench: ## Benchmarks: hot-path microbenchmarks, then the goal table P1-P8 (starts its own broker for P3/P4; also bench-results/latest.json)
+	scripts/bench.sh $(BENCH_ARGS)
 
 test: ## Run the whole test suite (installs test tools, starts and stops Kafka)
 	scripts/test.sh

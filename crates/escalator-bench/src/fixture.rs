@@ -11,9 +11,12 @@ use prost::Message;
 pub const START_MS: i64 = 1_791_158_400_000;
 
 pub fn history(seed: u64, tickets: usize) -> Vec<Line> {
-    let events =
-        escalator_generator::generate(&escalator_generator::Settings::new(seed, tickets, START_MS));
-    escalator_standalone::events::lines_from_values(&events)
+    escalator_standalone::events::lines_from_values(&history_values(seed, tickets))
+}
+
+/// The same history as canonical JSON values.
+pub fn history_values(seed: u64, tickets: usize) -> Vec<serde_json::Value> {
+    escalator_generator::generate(&escalator_generator::Settings::new(seed, tickets, START_MS))
 }
 
 /// A normalized event: key (ticket id), protobuf bytes, event time.

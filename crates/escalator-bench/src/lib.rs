@@ -4,8 +4,10 @@
 //!
 //! - `fixture`: realistic generated histories, as JSON lines and protobuf.
 //! - `goals`: one function per goal, each returning samples.
+//! - `load`: the load driver against a real broker (P3, P4).
 //! - `table`: statistics, the printed table and its JSON form.
 
 pub mod fixture;
 pub mod goals;
+pub mod load;
 pub mod table;

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use escalator_bench::load::args::LoadArgs;
+use escalator_bench::load::{self, latency_windows};
 use escalator_bench::table::{Better, Row, render};
 use escalator_bench::{fixture, goals};
 use escalator_standalone::Config;
@@ -37,6 +39,20 @@ struct Args {
     /// Where the JSON goes.
     #[arg(long, default_value = "bench-results/latest.json")]
     json: PathBuf,
+    /// P3: seconds of flat-out load through the broker (the brief: 10 min).
+    #[arg(long, default_value_t = 600.0)]
+    load_secs: f64,
+    /// P4: events per second while latency is measured (the brief: 10k).
+    #[arg(long, default_value_t = 10_000.0)]
+    latency_rate: f64,
+    /// P4: seconds of load at that rate.
+    #[arg(long, default_value_t = 60.0)]
+    latency_secs: f64,
+    /// Skip P3 and P4 (no broker needed).
+    #[arg(long)]
+    no_broker: bool,
+    #[command(flatten)]
+    load: LoadArgs,
     /// Internal: measure P6 once in this (fresh) process and print it.
     #[arg(long, hide = true)]
     p6_once: bool,
@@ -70,6 +86,106 @@ fn p6_in_children(args: &Args, runs: usize) -> anyhow::Result<Vec<f64>> {
         samples.push(text.trim().parse()?);
     }
     Ok(samples)
+}
+
+/// P3 and P4: the load driver against the broker, four services as
+/// processes (each run on fresh topics).
+fn broker_goals(args: &Args) -> anyhow::Result<Vec<Row>> {
+    let p3 = Row::new(
+        "P3",
+        "end to end through a local Kafka broker, four services as processes, exactly-once",
+        "events/s",
+        ">= 50k events/s sustained 10 min, lag drains",
+        50_000.0,
+        Better::Higher,
+    );
+    let commit = args.load.commit_ms as f64;
+    let p4a = Row::new(
+        "P4a",
+        "latency, raw event produced -> routed escalation consumed, p50",
+        "ms",
+        "p50 <= 5 ms",
+        5.0,
+        Better::Lower,
+    );
+    let p4b = Row::new(
+        "P4b",
+        "latency, raw event produced -> routed escalation consumed, p99",
+        "ms",
+        "p99 <= 15 ms; with transactions 2 x commit interval + 15 ms",
+        2.0 * commit + 15.0,
+        Better::Lower,
+    );
+    let bootstrap = match (&args.load.bootstrap, args.no_broker) {
+        (Some(b), false) => b.clone(),
+        _ => {
+            let why = "no broker (make bench starts one; or set ESCALATOR_KAFKA_BOOTSTRAP)";
+            return Ok(vec![
+                p3.not_measured(why),
+                p4a.not_measured(why),
+                p4b.not_measured(why),
+            ]);
+        }
+    };
+    let history = fixture::history_values(args.seed, args.tickets);
+
+    eprintln!(
+        "P4: {} events/s for {} s...",
+        args.latency_rate, args.latency_secs
+    );
+    let s = args
+        .load
+        .settings(&bootstrap, Some(args.latency_rate), args.latency_secs, true)?;
+    let r = load::run(&s, &history)?;
+    let windows = latency_windows(
+        &r.latencies_ms,
+        s.warmup.as_secs_f64(),
+        s.window.as_secs_f64(),
+    );
+    let p50: Vec<f64> = windows.iter().map(|w| w.0).collect();
+    let p99: Vec<f64> = windows.iter().map(|w| w.1).collect();
+    let mut rates = r.window_rates.clone();
+    let note = format!(
+        "per {:.0} s window after {:.0} s warm-up; {} events/s offered for {:.0} s, {:.0} processed (median window); {} escalations timed; services commit every {} ms",
+        s.window.as_secs_f64(),
+        s.warmup.as_secs_f64(),
+        args.latency_rate,
+        r.producing_s,
+        escalator_bench::table::percentile(&mut rates, 50.0).unwrap_or(f64::NAN),
+        r.latencies_ms.len(),
+        args.load.commit_ms
+    );
+    let p4a = p4a.with_samples(&p50, note.clone());
+    let p4b = p4b.with_samples(&p99, note);
+
+    eprintln!("P3: flat out for {} s...", args.load_secs);
+    let s = args
+        .load
+        .settings(&bootstrap, None, args.load_secs, false)?;
+    let r = load::run(&s, &history)?;
+    let drained = match r.drained_after_s {
+        Some(d) => format!("lag drained {d:.1} s after production stopped"),
+        None => format!(
+            "lag did NOT drain within {:.0} s: {:?}",
+            s.drain_timeout.as_secs_f64(),
+            r.final_lag
+        ),
+    };
+    let mut p3 = p3.with_samples(
+        &r.window_rates,
+        format!(
+            "events/s processed per {:.0} s window, flat out for {:.0} s (brief: 600 s) after {:.0} s warm-up, at most {} records behind per stage; mean event {:.0} bytes; {drained}",
+            s.window.as_secs_f64(),
+            r.producing_s,
+            s.warmup.as_secs_f64(),
+            s.max_in_flight,
+            r.mean_event_bytes
+        ),
+    );
+    if r.drained_after_s.is_none() {
+        p3.holds = Some(false);
+    }
+    Ok(vec![p3, p4a, p4b])
 }
 
 fn run(args: &Args) -> anyhow::Result<()> {
@@ -131,28 +247,7 @@ fn run(args: &Args) -> anyhow::Result<()> {
         .with_samples(&p2, format!("{} events", encoded.len())),
     );
 
-    rows.push(
-        Row::new(
-            "P3",
-            "end to end through a local Kafka broker, four services, exactly-once",
-            "events/s",
-            ">= 50k events/s sustained 10 min",
-            50_000.0,
-            Better::Higher,
-        )
-        .not_measured("no load driver yet"),
-    );
-    rows.push(
-        Row::new(
-            "P4",
-            "latency raw event produced -> routed escalation consumed at 10k events/s",
-            "ms (p99)",
-            "p50 <= 5 ms, p99 <= 15 ms",
-            15.0,
-            Better::Lower,
-        )
-        .not_measured("no load driver yet"),
-    );
+    rows.extend(broker_goals(args)?);
 
     eprintln!("P5...");
     let tick = Duration::from_millis(10);

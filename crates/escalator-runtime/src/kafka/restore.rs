@@ -14,6 +14,39 @@ use rdkafka::{Offset, TopicPartitionList};
 use crate::processor::Processor;
 use crate::task::Task;
 
+/// The changelog partition's watermarks. A changelog created moments ago
+/// may not be in the client's metadata yet: that is retried until `timeout`.
+fn watermarks(
+    consumer: &BaseConsumer,
+    changelog: &str,
+    partition: i32,
+    timeout: Duration,
+) -> Result<(i64, i64), String> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match consumer.fetch_watermarks(changelog, partition, Duration::from_secs(10)) {
+            Ok(w) => return Ok(w),
+            Err(e)
+                if Instant::now() < deadline
+                    && matches!(
+                        e.rdkafka_error_code(),
+                        Some(
+                            RDKafkaErrorCode::UnknownPartition
+                                | RDKafkaErrorCode::UnknownTopicOrPartition
+                                | RDKafkaErrorCode::UnknownTopic
+                                | RDKafkaErrorCode::LeaderNotAvailable
+                                | RDKafkaErrorCode::NotLeaderForPartition
+                        )
+                    ) =>
+            {
+                tracing::debug!(%changelog, partition, error = %e, "changelog not in metadata yet; retrying");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(e) => return Err(format!("watermarks of {changelog}/{partition}: {e}")),
+        }
+    }
+}
+
 pub(crate) fn restore_partition<P: Processor>(
     consumer: &BaseConsumer,
     processor: &P,
@@ -22,9 +55,7 @@ pub(crate) fn restore_partition<P: Processor>(
     partition: i32,
     timeout: Duration,
 ) -> Result<u64, String> {
-    let (low, high) = consumer
-        .fetch_watermarks(changelog, partition, Duration::from_secs(10))
-        .map_err(|e| format!("watermarks of {changelog}/{partition}: {e}"))?;
+    let (low, high) = watermarks(consumer, changelog, partition, timeout)?;
     if high <= low {
         return Ok(0);
     }
