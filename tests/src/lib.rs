@@ -11,3 +11,4 @@ pub mod http;
 pub mod kafka;
 pub mod process;
 pub mod promtool;
+pub mod services;

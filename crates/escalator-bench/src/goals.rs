@@ -295,18 +295,32 @@ pub fn p8_scrape(
 /// (state and deadline) from their changelog entries, i.e. decoding and
 /// indexing what a restore reads; the broker fetch is not included (a
 /// consumer reads 2M+ small records/s). Seconds per run.
-pub fn p7_restore_decode(events: &[Encoded], cfg: &Config, n: usize, runs: usize) -> Vec<f64> {
+/// The evaluator changelog entries (key, value) of `n` open tickets, state
+/// and deadline, as the evaluator writes them.
+pub fn evaluator_changelog(
+    events: &[Encoded],
+    cfg: &Config,
+    n: usize,
+) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
     let created = created_events(events);
     if created.is_empty() {
         return Vec::new();
     }
     let evaluator = evaluator(cfg);
-    // The changelog a partition with `n` open tickets holds.
     let mut changelog = Vec::with_capacity(2 * n);
     let task = open_tickets(&evaluator, &created, n, |t| {
         changelog.extend(t.changelog(&evaluator));
     });
     drop(task);
+    changelog
+}
+
+pub fn p7_restore_decode(events: &[Encoded], cfg: &Config, n: usize, runs: usize) -> Vec<f64> {
+    let changelog = evaluator_changelog(events, cfg, n);
+    if changelog.is_empty() {
+        return Vec::new();
+    }
+    let evaluator = evaluator(cfg);
     let mut samples = Vec::new();
     for _ in 0..runs {
         let started = Instant::now();

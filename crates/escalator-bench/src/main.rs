@@ -53,9 +53,18 @@ struct Args {
     no_broker: bool,
     #[command(flatten)]
     load: LoadArgs,
+    /// Only these goals (comma-separated ids, e.g. `P3,P7`); all by default.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
     /// Internal: measure P6 once in this (fresh) process and print it.
     #[arg(long, hide = true)]
     p6_once: bool,
+}
+
+impl Args {
+    fn wants(&self, id: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| o.eq_ignore_ascii_case(id))
+    }
 }
 
 fn main() {
@@ -128,7 +137,13 @@ fn broker_goals(args: &Args) -> anyhow::Result<Vec<Row>> {
         }
     };
     let history = fixture::history_values(args.seed, args.tickets);
-
+    let mut rows = Vec::new();
+    if args.wants("P3") {
+        rows.push(p3_throughput(args, &bootstrap, &history, p3)?);
+    }
+    if !args.wants("P4") {
+        return Ok(rows);
+    }
     eprintln!(
         "P4: {} events/s for {} s...",
         args.latency_rate, args.latency_secs
@@ -155,14 +170,20 @@ fn broker_goals(args: &Args) -> anyhow::Result<Vec<Row>> {
         r.latencies_ms.len(),
         args.load.commit_ms
     );
-    let p4a = p4a.with_samples(&p50, note.clone());
-    let p4b = p4b.with_samples(&p99, note);
+    rows.push(p4a.with_samples(&p50, note.clone()));
+    rows.push(p4b.with_samples(&p99, note));
+    Ok(rows)
+}
 
+fn p3_throughput(
+    args: &Args,
+    bootstrap: &str,
+    history: &[serde_json::Value],
+    p3: Row,
+) -> anyhow::Result<Row> {
     eprintln!("P3: flat out for {} s...", args.load_secs);
-    let s = args
-        .load
-        .settings(&bootstrap, None, args.load_secs, false)?;
-    let r = load::run(&s, &history)?;
+    let s = args.load.settings(bootstrap, None, args.load_secs, false)?;
+    let r = load::run(&s, history)?;
     let drained = match r.drained_after_s {
         Some(d) => format!("lag drained {d:.1} s after production stopped"),
         None => format!(
@@ -185,7 +206,42 @@ fn broker_goals(args: &Args) -> anyhow::Result<Vec<Row>> {
     if r.drained_after_s.is_none() {
         p3.holds = Some(false);
     }
-    Ok(vec![p3, p4a, p4b])
+    Ok(p3)
+}
+
+/// P7 through the broker: the evaluator binary restoring 1M tickets from its
+/// changelog.
+fn p7_broker(args: &Args, encoded: &[fixture::Encoded], cfg: &Config) -> anyhow::Result<Row> {
+    let row = Row::new(
+        "P7",
+        "restore of tickets' state from the changelog on partition assignment (evaluator process, broker)",
+        "s",
+        "<= 5 s for 1M",
+        5.0,
+        Better::Lower,
+    );
+    let bootstrap = match (&args.load.bootstrap, args.no_broker) {
+        (Some(b), false) => b.clone(),
+        _ => {
+            return Ok(row.not_measured(
+                "no broker (make bench starts one; or set ESCALATOR_KAFKA_BOOTSTRAP)",
+            ));
+        }
+    };
+    let changelog = goals::evaluator_changelog(encoded, cfg, args.restore_tickets);
+    let s = args.load.settings(&bootstrap, None, 0.0, false)?;
+    let r = load::restore::run(&s, &changelog, args.runs.clamp(1, 3))?;
+    let mut ready = r.ready_s.clone();
+    Ok(row.with_samples(
+        &r.restore_s,
+        format!(
+            "{} tickets, {} changelog records over {} partitions, fetched, decoded and indexed by the evaluator's Kafka driver (its restore histogram); process start to ready: median {:.1} s",
+            args.restore_tickets,
+            r.records,
+            s.partitions,
+            escalator_bench::table::percentile(&mut ready, 50.0).unwrap_or(f64::NAN)
+        ),
+    ))
 }
 
 fn run(args: &Args) -> anyhow::Result<()> {
@@ -212,9 +268,10 @@ fn run(args: &Args) -> anyhow::Result<()> {
     );
     let mut rows = Vec::new();
 
-    eprintln!("P1...");
-    let p1 = goals::p1_pipeline(&lines, &cfg, runs)?;
-    rows.push(
+    if args.wants("P1") {
+        eprintln!("P1...");
+        let p1 = goals::p1_pipeline(&lines, &cfg, runs)?;
+        rows.push(
         Row::new(
             "P1",
             "whole pipeline, one process, embedded driver (JSON in, all four processors, commits)",
@@ -232,49 +289,55 @@ fn run(args: &Args) -> anyhow::Result<()> {
             ),
         ),
     );
+    }
 
-    eprintln!("P2...");
-    let p2 = goals::p2_evaluator_router(&encoded, &cfg, runs)?;
-    rows.push(
-        Row::new(
-            "P2",
-            "evaluator + router alone, protobuf input, embedded driver",
-            "events/s",
-            ">= 400k events/s per core",
-            400_000.0,
-            Better::Higher,
-        )
-        .with_samples(&p2, format!("{} events", encoded.len())),
-    );
+    if args.wants("P2") {
+        eprintln!("P2...");
+        let p2 = goals::p2_evaluator_router(&encoded, &cfg, runs)?;
+        rows.push(
+            Row::new(
+                "P2",
+                "evaluator + router alone, protobuf input, embedded driver",
+                "events/s",
+                ">= 400k events/s per core",
+                400_000.0,
+                Better::Higher,
+            )
+            .with_samples(&p2, format!("{} events", encoded.len())),
+        );
+    }
 
-    rows.extend(broker_goals(args)?);
+    if args.wants("P3") || args.wants("P4") {
+        rows.extend(broker_goals(args)?);
+    }
 
-    eprintln!("P5...");
-    let tick = Duration::from_millis(10);
-    let p5 = goals::p5_timers(args.timers, runs, tick);
-    rows.push(
-        Row::new(
-            "P5a",
-            "deadline arm with 1M pending",
-            "ns/op",
-            "arm/reset <= 1 us",
-            1_000.0,
-            Better::Lower,
-        )
-        .with_samples(&p5.arm_ns, format!("{} pending, B-tree index", args.timers)),
-    );
-    rows.push(
-        Row::new(
-            "P5b",
-            "deadline reset with 1M pending",
-            "ns/op",
-            "arm/reset <= 1 us",
-            1_000.0,
-            Better::Lower,
-        )
-        .with_samples(&p5.reset_ns, ""),
-    );
-    rows.push(
+    if args.wants("P5") {
+        eprintln!("P5...");
+        let tick = Duration::from_millis(10);
+        let p5 = goals::p5_timers(args.timers, runs, tick);
+        rows.push(
+            Row::new(
+                "P5a",
+                "deadline arm with 1M pending",
+                "ns/op",
+                "arm/reset <= 1 us",
+                1_000.0,
+                Better::Lower,
+            )
+            .with_samples(&p5.arm_ns, format!("{} pending, B-tree index", args.timers)),
+        );
+        rows.push(
+            Row::new(
+                "P5b",
+                "deadline reset with 1M pending",
+                "ns/op",
+                "arm/reset <= 1 us",
+                1_000.0,
+                Better::Lower,
+            )
+            .with_samples(&p5.reset_ns, ""),
+        );
+        rows.push(
         Row::new(
             "P5c",
             "deadline firing lateness, p99, 1M pending",
@@ -291,60 +354,68 @@ fn run(args: &Args) -> anyhow::Result<()> {
             ),
         ),
     );
+    }
 
-    eprintln!("P6...");
-    let p6 = p6_in_children(args, runs.min(3))?;
-    rows.push(
-        Row::new(
-            "P6",
-            "evaluator memory per open ticket beyond its handoff text",
-            "bytes",
-            "<= 256 bytes",
-            256.0,
-            Better::Lower,
-        )
-        .with_samples(
-            &p6,
-            format!(
-                "resident memory grown by {} tickets, minus their text",
-                args.memory_tickets
+    if args.wants("P6") {
+        eprintln!("P6...");
+        let p6 = p6_in_children(args, runs.min(3))?;
+        rows.push(
+            Row::new(
+                "P6",
+                "evaluator memory per open ticket beyond its handoff text",
+                "bytes",
+                "<= 256 bytes",
+                256.0,
+                Better::Lower,
+            )
+            .with_samples(
+                &p6,
+                format!(
+                    "resident memory grown by {} tickets, minus their text",
+                    args.memory_tickets
+                ),
             ),
-        ),
-    );
+        );
+    }
 
-    eprintln!("P7...");
-    let p7 = goals::p7_restore_decode(&encoded, &cfg, args.restore_tickets, runs.min(3));
-    rows.push(
-        Row::new(
-            "P7",
-            "restore tickets' state from the changelog (decode + index; broker fetch not included)",
-            "s",
-            "<= 5 s for 1M",
-            5.0,
-            Better::Lower,
-        )
-        .with_samples(
-            &p7,
-            format!(
-                "{} evaluator tickets with their deadlines, in process",
-                args.restore_tickets
+    if args.wants("P7") {
+        eprintln!("P7...");
+        rows.push(p7_broker(args, &encoded, &cfg)?);
+        let p7 = goals::p7_restore_decode(&encoded, &cfg, args.restore_tickets, runs.min(3));
+        rows.push(
+            Row::new(
+                "P7b",
+                "restore, in process only: decode + index of the changelog entries (no broker)",
+                "s",
+                "<= 5 s for 1M",
+                5.0,
+                Better::Lower,
+            )
+            .with_samples(
+                &p7,
+                format!(
+                    "{} evaluator tickets with their deadlines",
+                    args.restore_tickets
+                ),
             ),
-        ),
-    );
+        );
+    }
 
-    eprintln!("P8...");
-    let (p8, series) = goals::p8_scrape(&lines, &cfg, 5 * runs)?;
-    rows.push(
-        Row::new(
-            "P8",
-            "/metrics scrape, all four processors, label sets of a generated history",
-            "ms",
-            "<= 10 ms",
-            10.0,
-            Better::Lower,
-        )
-        .with_samples(&p8, format!("{series} series")),
-    );
+    if args.wants("P8") {
+        eprintln!("P8...");
+        let (p8, series) = goals::p8_scrape(&lines, &cfg, 5 * runs)?;
+        rows.push(
+            Row::new(
+                "P8",
+                "/metrics scrape, all four processors, label sets of a generated history",
+                "ms",
+                "<= 10 ms",
+                10.0,
+                Better::Lower,
+            )
+            .with_samples(&p8, format!("{series} series")),
+        );
+    }
 
     let table = render(&rows);
     println!("{table}");

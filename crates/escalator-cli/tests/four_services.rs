@@ -29,13 +29,12 @@ use escalator_runtime::kafka::{TopicSpec, ensure_topics};
 use escalator_tests::http::{free_port, wait_ok};
 use escalator_tests::kafka::{bootstrap, flush, producer, settings, unique};
 use escalator_tests::process::KillOnDrop;
+use escalator_tests::services::{self, SERVICES, Topics};
 use prost::Message;
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message as _;
 use rdkafka::producer::{BaseRecord, Producer};
-
-const SERVICES: [&str; 4] = ["ingestor", "evaluator", "router", "aggregator"];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -69,12 +68,6 @@ struct Deployment {
 fn deploy(tag: &str) -> Deployment {
     let dir = tempfile::tempdir().unwrap();
     let p = unique(tag);
-    let raw = format!("{p}.raw");
-    let events = format!("{p}.events");
-    let decisions = format!("{p}.decisions");
-    let routed_prefix = format!("{p}.routed.");
-    let kb = format!("{p}.kb");
-    let dlq = format!("{p}.dlq");
     // The shipped routing without the two partition-dependent inputs.
     let shipped = std::fs::read_to_string(root().join("deploy/routing.toml")).unwrap();
     let routing_text: String = shipped
@@ -98,14 +91,15 @@ fn deploy(tag: &str) -> Deployment {
         .iter()
         .map(|d| d.name.clone())
         .collect();
+    let t = Topics::named(&p, domains.clone());
     let mut topics: Vec<(String, i32)> = vec![
-        (raw.clone(), 1),
-        (events.clone(), 3),
-        (decisions.clone(), 3),
-        (kb.clone(), 3),
-        (dlq.clone(), 1),
+        (t.raw.clone(), 1),
+        (t.events.clone(), 3),
+        (t.decisions.clone(), 3),
+        (t.kb_updates.clone(), 3),
+        (t.dead_letters.clone(), 1),
     ];
-    topics.extend(domains.iter().map(|d| (format!("{routed_prefix}{d}"), 3)));
+    topics.extend(t.routed().into_iter().map(|r| (r, 3)));
     // The history's timestamps are weeks old: time-based retention would
     // delete it as soon as a segment rolls.
     let specs: Vec<TopicSpec> = topics
@@ -119,39 +113,28 @@ fn deploy(tag: &str) -> Deployment {
     ensure_topics(&settings("admin", "admin"), &specs).unwrap();
 
     let policy = root().join("deploy/policy.toml");
-    let domain_list = domains
-        .iter()
-        .map(|d| format!("\"{d}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let kafka = "time = \"event\"\nbatch_max_records = 300\nsession_timeout_ms = 6000\n";
     let mut configs = BTreeMap::new();
     let mut http = BTreeMap::new();
     for service in SERVICES {
         let listen = format!("127.0.0.1:{}", free_port());
-        let specific = match service {
-            "ingestor" => format!("[topics]\nraw = \"{raw}\"\nevents = \"{events}\"\n"),
-            "evaluator" => format!(
-                "policy_file = \"{}\"\n[topics]\nevents = \"{events}\"\ndecisions = \"{decisions}\"\n",
-                policy.display()
-            ),
-            "router" => format!(
-                "routing_file = \"{}\"\n[topics]\ndecisions = \"{decisions}\"\nrouted_prefix = \"{routed_prefix}\"\n",
-                routing.display()
-            ),
-            _ => format!(
-                "routing_file = \"{}\"\n[topics]\nevents = \"{events}\"\ndecisions = \"{decisions}\"\nrouted_prefix = \"{routed_prefix}\"\ndomains = [{domain_list}]\nkb_updates = \"{kb}\"\n",
-                routing.display()
-            ),
-        };
-        let text = format!(
-            "{specific}[kafka]\nbootstrap_servers = \"{}\"\ngroup_id = \"{p}-{service}\"\ninstance_id = \"{service}-0\"\ntime = \"event\"\nbatch_max_records = 300\nsession_timeout_ms = 6000\n[dead_letters]\ntopic = \"{dlq}\"\n[http]\nlisten = \"{listen}\"\n[telemetry]\nlog_level = \"warn\"\n",
-            bootstrap()
+        let text = services::config(
+            service,
+            &t,
+            &policy,
+            &routing,
+            &bootstrap(),
+            &format!("{p}-{service}"),
+            kafka,
+            &listen,
+            "",
         );
         let path = dir.path().join(format!("{service}.toml"));
         std::fs::write(&path, text).unwrap();
         configs.insert(service, path);
         http.insert(service, listen);
     }
+    let (raw, routed_prefix) = (t.raw, t.routed_prefix);
     Deployment {
         dir,
         raw,

@@ -14,6 +14,10 @@ pub struct LoadArgs {
     /// Services' transaction interval, ms (`kafka.batch_max_wait_ms`).
     #[arg(long, default_value_t = 20)]
     pub commit_ms: u64,
+    /// Extra librdkafka properties for the services (`key=value`, repeatable),
+    /// for experiments.
+    #[arg(long = "service-librdkafka", value_parser = key_value)]
+    pub service_librdkafka: Vec<(String, String)>,
     /// Partitions of every topic of the run.
     #[arg(long, default_value_t = 3)]
     pub partitions: i32,
@@ -55,12 +59,19 @@ impl LoadArgs {
             warmup: Duration::from_secs_f64(self.warmup_secs.min(secs / 2.0)),
             window: Duration::from_secs_f64(self.window_secs),
             commit_ms: self.commit_ms,
+            librdkafka: self.service_librdkafka.clone(),
             partitions: self.partitions,
             max_in_flight: self.max_in_flight,
             measure_latency,
             drain_timeout: Duration::from_secs_f64(self.drain_secs),
         })
     }
+}
+
+fn key_value(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .ok_or_else(|| format!("{s:?} is not key=value"))
 }
 
 /// The repository this crate was built from (for `deploy/`).

@@ -9,14 +9,15 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use escalator_runtime::kafka::{KafkaSettings, TopicSpec, ensure_topics};
-use escalator_tests::http::{free_port, wait_ok};
+use escalator_tests::http::{free_port, request, wait_ok};
 use escalator_tests::process::KillOnDrop;
+use escalator_tests::services::{self, Topics};
 use rdkafka::ClientConfig;
 use rdkafka::admin::{AdminClient, AdminOptions};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
-pub const SERVICES: [&str; 4] = ["ingestor", "evaluator", "router", "aggregator"];
+pub use escalator_tests::services::SERVICES;
 
 pub struct Deployment {
     pub bootstrap: String,
@@ -41,6 +42,7 @@ impl Deployment {
         repo: &Path,
         partitions: i32,
         commit_ms: u64,
+        librdkafka: &[(String, String)],
     ) -> anyhow::Result<Deployment> {
         let dir = tempfile::tempdir()?;
         let nanos = SystemTime::now()
@@ -48,12 +50,6 @@ impl Deployment {
             .map(|d| d.as_nanos())
             .unwrap_or(0);
         let p = format!("bench-{}-{nanos}", std::process::id());
-        let raw = format!("{p}.raw");
-        let events = format!("{p}.events");
-        let decisions = format!("{p}.decisions");
-        let routed_prefix = format!("{p}.routed.");
-        let kb = format!("{p}.kb");
-        let dlq = format!("{p}.dlq");
         let routing = repo.join("deploy/routing.toml");
         let policy = repo.join("deploy/policy.toml");
         let domains: Vec<String> = escalator_router::Routing::load(&routing)
@@ -62,15 +58,19 @@ impl Deployment {
             .iter()
             .map(|d| d.name.clone())
             .collect();
-        let routed: Vec<String> = domains
-            .iter()
-            .map(|d| format!("{routed_prefix}{d}"))
-            .collect();
-        let mut specs: Vec<TopicSpec> = [&raw, &events, &decisions, &kb, &dlq]
-            .into_iter()
-            .chain(&routed)
-            .map(|n| TopicSpec::new(n.clone(), partitions))
-            .collect();
+        let topics = Topics::named(&p, domains);
+        let routed = topics.routed();
+        let mut specs: Vec<TopicSpec> = [
+            &topics.raw,
+            &topics.events,
+            &topics.decisions,
+            &topics.kb_updates,
+            &topics.dead_letters,
+        ]
+        .into_iter()
+        .chain(&routed)
+        .map(|n| TopicSpec::new(n.clone(), partitions))
+        .collect();
         for s in &mut specs {
             // Dropped at the end anyway; keeps a long run from filling the disk.
             s.config
@@ -82,32 +82,28 @@ impl Deployment {
         };
         ensure_topics(&admin, &specs).map_err(|e| anyhow::anyhow!(e))?;
 
-        let domain_list = domains
-            .iter()
-            .map(|d| format!("\"{d}\""))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let mut extra = String::new();
+        if !librdkafka.is_empty() {
+            extra.push_str("[kafka.librdkafka]\n");
+            for (k, v) in librdkafka {
+                extra.push_str(&format!("{k:?} = {v:?}\n"));
+            }
+        }
+        let kafka = format!("time = \"wall\"\nbatch_max_wait_ms = {commit_ms}\n");
         let mut configs = BTreeMap::new();
         let mut http = BTreeMap::new();
         for service in SERVICES {
             let listen = format!("127.0.0.1:{}", free_port());
-            let specific = match service {
-                "ingestor" => format!("[topics]\nraw = \"{raw}\"\nevents = \"{events}\"\n"),
-                "evaluator" => format!(
-                    "policy_file = \"{}\"\n[topics]\nevents = \"{events}\"\ndecisions = \"{decisions}\"\n",
-                    policy.display()
-                ),
-                "router" => format!(
-                    "routing_file = \"{}\"\n[topics]\ndecisions = \"{decisions}\"\nrouted_prefix = \"{routed_prefix}\"\n",
-                    routing.display()
-                ),
-                _ => format!(
-                    "routing_file = \"{}\"\n[topics]\nevents = \"{events}\"\ndecisions = \"{decisions}\"\nrouted_prefix = \"{routed_prefix}\"\ndomains = [{domain_list}]\nkb_updates = \"{kb}\"\n",
-                    routing.display()
-                ),
-            };
-            let text = format!(
-                "{specific}[kafka]\nbootstrap_servers = \"{bootstrap}\"\ngroup_id = \"{p}-{service}\"\ninstance_id = \"{service}-0\"\ntime = \"wall\"\nbatch_max_wait_ms = {commit_ms}\n[dead_letters]\ntopic = \"{dlq}\"\n[http]\nlisten = \"{listen}\"\n[telemetry]\nlog_level = \"warn\"\n"
+            let text = services::config(
+                service,
+                &topics,
+                &policy,
+                &routing,
+                bootstrap,
+                &format!("{p}-{service}"),
+                &kafka,
+                &listen,
+                &extra,
             );
             let path = dir.path().join(format!("{service}.toml"));
             std::fs::write(&path, text)?;
@@ -117,9 +113,9 @@ impl Deployment {
         Ok(Deployment {
             bootstrap: bootstrap.to_owned(),
             prefix: p,
-            raw,
-            events,
-            decisions,
+            raw: topics.raw.clone(),
+            events: topics.events.clone(),
+            decisions: topics.decisions.clone(),
             routed,
             partitions,
             dir,
@@ -135,7 +131,16 @@ impl Deployment {
 
     /// Starts the four services from `bin_dir` and waits until each is ready.
     pub fn start(&mut self, bin_dir: &Path) -> anyhow::Result<()> {
-        for service in SERVICES {
+        self.start_services(bin_dir, &SERVICES)
+    }
+
+    /// Starts `services` and waits until each is ready.
+    pub fn start_services(
+        &mut self,
+        bin_dir: &Path,
+        services: &[&'static str],
+    ) -> anyhow::Result<()> {
+        for service in services {
             let bin = bin_dir.join(format!("escalator-{service}"));
             anyhow::ensure!(
                 bin.exists(),
@@ -146,18 +151,39 @@ impl Deployment {
             let child = Command::new(&bin)
                 .args(["--config", &self.configs[service].display().to_string()])
                 .stdout(Stdio::null())
-                .stderr(Stdio::from(std::fs::File::create(&log)?))
+                .stderr(Stdio::from(
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(&log)?,
+                ))
                 .spawn()?;
             self.children.push(KillOnDrop(child));
         }
-        for service in SERVICES {
+        for service in services {
             anyhow::ensure!(
-                wait_ok(&self.http[service], "/readyz", Duration::from_secs(120)),
+                wait_ok(&self.http[service], "/readyz", Duration::from_secs(300)),
                 "{service} never became ready (log in {})",
                 self.dir.path().display()
             );
         }
         Ok(())
+    }
+
+    /// Kills every service started so far.
+    pub fn stop(&mut self) {
+        self.children.clear();
+    }
+
+    /// The service's Prometheus metrics.
+    pub fn metrics(&self, service: &str) -> anyhow::Result<String> {
+        let addr = self
+            .http
+            .get(service)
+            .ok_or_else(|| anyhow::anyhow!("no service {service}"))?;
+        let r = request(addr, "GET", "/metrics", &[], b"")?;
+        anyhow::ensure!(r.status == 200, "/metrics of {service}: HTTP {}", r.status);
+        Ok(r.body)
     }
 
     /// Stops the services, then deletes every topic of the run.

@@ -16,6 +16,7 @@
 pub mod args;
 pub mod deploy;
 pub mod feed;
+pub mod restore;
 pub mod watch;
 
 use std::collections::HashMap;
@@ -47,6 +48,8 @@ pub struct LoadSettings {
     pub window: Duration,
     /// The services' transaction interval (`kafka.batch_max_wait_ms`).
     pub commit_ms: u64,
+    /// Extra librdkafka properties for the services.
+    pub librdkafka: Vec<(String, String)>,
     pub partitions: i32,
     /// Flat out: the most records any stage may be behind.
     pub max_in_flight: i64,
@@ -87,6 +90,7 @@ pub fn run(settings: &LoadSettings, history: &[Value]) -> anyhow::Result<LoadRep
         &settings.repo,
         settings.partitions,
         settings.commit_ms,
+        &settings.librdkafka,
     )?;
     let result = d
         .start(&settings.bin_dir)
