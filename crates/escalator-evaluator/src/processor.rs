@@ -18,7 +18,7 @@ use crate::complexity::keyword_hits;
 use crate::ids::escalation_id;
 use crate::metrics as m;
 use crate::policy::Policy;
-use crate::rules::{Evaluation, evaluate, ping_pong_owner};
+use crate::rules::{Evaluation, evaluate_for_decision, ping_pong_owner};
 use crate::state::{self, TicketState};
 
 const DEADLINE: &str = "deadline";
@@ -79,7 +79,7 @@ impl Evaluator {
         trigger_event_id: &str,
     ) {
         let now = ctx.now();
-        let mut ev = evaluate(&self.policy, &s, now);
+        let mut ev = evaluate_for_decision(&self.policy, &s, now);
         for st in ev
             .statuses
             .iter()
@@ -100,7 +100,7 @@ impl Evaluator {
                 .with_header(SCHEMA, escalator_proto::SCHEMA),
             );
             // The next rule to watch belongs to the new stint.
-            ev = evaluate(&self.policy, &s, now);
+            ev = evaluate_for_decision(&self.policy, &s, now);
         }
         match ev.next_deadline_ms {
             Some(due) if ctx.timer(key, DEADLINE) != Some(due) => ctx.set_timer(key, DEADLINE, due),
