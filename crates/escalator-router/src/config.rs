@@ -5,9 +5,12 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
+
+use crate::compiled::Compiled;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 #[error("{file}:{line}: {message}")]
@@ -90,6 +93,9 @@ pub struct Routing {
     pub learned_weight: f64,
     pub learned_saturation: u32,
     pub domains: Vec<Domain>,
+    /// The decision-independent part of classification, built from
+    /// `domains` at parse (a domain changed later is matched directly).
+    compiled: Arc<Compiled>,
 }
 
 /// The shipped default (deploy/routing.toml), compiled in.
@@ -177,6 +183,7 @@ impl Routing {
                 format!("triage_domain {:?} is not a domain", raw.triage_domain),
             ));
         }
+        let domains: Vec<Domain> = raw.domains.into_iter().map(Spanned::into_inner).collect();
         Ok(Routing {
             version: raw.version,
             min_confidence: raw.min_confidence,
@@ -184,7 +191,8 @@ impl Routing {
             urgent_reserve: raw.urgent_reserve,
             learned_weight: raw.learned_weight,
             learned_saturation: raw.learned_saturation.max(1),
-            domains: raw.domains.into_iter().map(Spanned::into_inner).collect(),
+            compiled: Arc::new(Compiled::build(&domains)),
+            domains,
         })
     }
 
@@ -194,6 +202,10 @@ impl Routing {
 
     pub fn triage(&self) -> Option<&Domain> {
         self.domain(&self.triage_domain)
+    }
+
+    pub(crate) fn compiled(&self) -> &Compiled {
+        &self.compiled
     }
 }
 

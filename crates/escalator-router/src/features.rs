@@ -21,28 +21,50 @@ pub struct Features {
 /// Lower-cases and splits on anything that is not a letter, digit or one of
 /// `-_.`, so "CrashLoopBackOff:" and "(SQLSTATE 40001)" become words.
 pub fn normalize(text: &str) -> String {
+    // One pass, writing the result directly: this runs once per decision on
+    // kilobytes of text.
     let mut out = String::with_capacity(text.len() + 2);
     out.push(' ');
-    let mut space = true;
-    for c in text.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() || c == '-' || c == '_' {
-            out.push(c);
-            space = false;
-        } else if c == '.' && !space {
-            // Keep dots inside words (versions, packages), drop sentence ends.
-            out.push(c);
-        } else if !space {
-            out.push(' ');
-            space = true;
+    let mut in_word = false;
+    for c in text.chars() {
+        if c.is_ascii() {
+            push_lower(&mut out, &mut in_word, c.to_ascii_lowercase());
+        } else {
+            for l in c.to_lowercase() {
+                push_lower(&mut out, &mut in_word, l);
+            }
         }
     }
-    let trimmed: String = out
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .map(|w| w.trim_end_matches('.'))
-        .collect::<Vec<_>>()
-        .join(" ");
-    format!(" {trimmed} ")
+    if in_word {
+        end_word(&mut out);
+    }
+    if out.len() == 1 {
+        // No words: still padded at both ends.
+        out.push(' ');
+    }
+    out
+}
+
+fn push_lower(out: &mut String, in_word: &mut bool, c: char) {
+    if c.is_alphanumeric() || c == '-' || c == '_' {
+        out.push(c);
+        *in_word = true;
+    } else if c == '.' && *in_word {
+        // Keep dots inside words (versions, packages); `end_word` drops
+        // sentence ends.
+        out.push(c);
+    } else if *in_word {
+        end_word(out);
+        *in_word = false;
+    }
+}
+
+/// Ends the word `out` ends with (it starts with a letter, digit, `-` or
+/// `_`, never a dot): drops its trailing dots and adds the space after it.
+fn end_word(out: &mut String) {
+    let kept = out.trim_end_matches('.').len();
+    out.truncate(kept);
+    out.push(' ');
 }
 
 pub fn from_decision(d: &EscalationDecision) -> Features {
@@ -110,10 +132,14 @@ pub fn from_decision(d: &EscalationDecision) -> Features {
     }
 }
 
-/// Tokens the learned model keys on: the features a specialist's
-/// correction should teach about (bounded per escalation).
+/// Inflections a single-word keyword also matches with.
+pub const SUFFIXES: [&str; 5] = ["s", "es", "ed", "ing", "d"];
+
 /// Whole-word (or phrase) match in normalized text, with plain English
 /// inflections of a single word ("timeout" matches "timeouts").
+///
+/// The definition of a keyword match; classification uses the same match
+/// precompiled for all keywords at once (`compiled`).
 pub fn has_word(text: &str, word: &str) -> bool {
     let w = word.to_lowercase();
     if text.contains(&format!(" {w} ")) {
@@ -122,11 +148,13 @@ pub fn has_word(text: &str, word: &str) -> bool {
     if w.contains(' ') {
         return false;
     }
-    ["s", "es", "ed", "ing", "d"]
+    SUFFIXES
         .iter()
         .any(|suffix| text.contains(&format!(" {w}{suffix} ")))
 }
 
+/// Tokens the learned model keys on: the features a specialist's
+/// correction should teach about (bounded per escalation).
 pub fn tokens(f: &Features) -> Vec<String> {
     let mut out = Vec::new();
     if !f.product.is_empty() {
@@ -149,6 +177,77 @@ pub fn tokens(f: &Features) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_corpus::{Rng, strings, tickets};
+
+    /// `normalize` as it was before the single pass: the definition.
+    fn oracle_normalize(text: &str) -> String {
+        let mut out = String::with_capacity(text.len() + 2);
+        out.push(' ');
+        let mut space = true;
+        for c in text.chars().flat_map(char::to_lowercase) {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                out.push(c);
+                space = false;
+            } else if c == '.' && !space {
+                out.push(c);
+            } else if !space {
+                out.push(' ');
+                space = true;
+            }
+        }
+        let trimmed: String = out
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(|w| w.trim_end_matches('.'))
+            .collect::<Vec<_>>()
+            .join(" ");
+        format!(" {trimmed} ")
+    }
+
+    #[test]
+    fn normalization_is_unchanged() {
+        let edge = [
+            "",
+            " ",
+            ".",
+            "...",
+            "a.",
+            "a..",
+            "a.b.",
+            ".a",
+            "a . b",
+            "v1.2.3.",
+            "end... next",
+            "-_-",
+            "a-.",
+            "x.-y",
+            "İstanbul",
+            "ΟΔΟΣ ΣΑΣ",
+            "Straße ẞ",
+            "ǅemal ﬁle Ⅻ",
+            "A\u{301}B",
+            "tab\there\r\nnew",
+            "emoji 🚀 here",
+            "日本語のテキスト。エラー",
+        ];
+        let mut texts: Vec<String> = edge.iter().map(|s| (*s).to_owned()).collect();
+        for t in tickets() {
+            let parts = strings(&t);
+            texts.push(parts.join("\n"));
+            texts.extend(parts.iter().map(|p| (*p).to_owned()));
+        }
+        let alphabet = [
+            "a", "Z", "0", ".", "..", " ", "\n", "-", "_", ":", "(", "İ", "Σ", "ß", "é", "ǅ",
+            "\u{301}", "日", "🚀",
+        ];
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        for _ in 0..3000 {
+            texts.push((0..rng.below(16)).map(|_| rng.pick(&alphabet)).collect());
+        }
+        for t in &texts {
+            assert_eq!(normalize(t), oracle_normalize(t), "{t:?}");
+        }
+    }
 
     #[test]
     fn normalization_keeps_words_and_codes() {
