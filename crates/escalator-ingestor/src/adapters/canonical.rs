@@ -2,8 +2,18 @@
 //! object per event, with the ticket snapshot at the top and the
 //! event-specific part in `data`. Specialist tooling uses it for accepted,
 //! reassigned, sent-back and resolved events.
+//!
+//! Events are read straight into typed structs in one pass. Whatever that
+//! pass cannot vouch for (a serde error, or text the scan flagged) is read
+//! again through a `Value`, the way it always was, so that errors keep
+//! their exact messages and precedence.
 
-use std::collections::HashMap;
+mod schema;
+
+#[cfg(test)]
+mod equivalence;
+#[cfg(test)]
+mod oracle;
 
 use escalator_proto::v1::ticket_event::{
     self as te, Assigned, AttachmentAdded, CommentAdded, Created, CustomerReplied,
@@ -15,220 +25,50 @@ use escalator_proto::v1::{
     TicketEvent,
 };
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use self::schema::{
+    CActor, DAccepted, DAssigned, DAttachment, DComment, DCreated, DFields, DFromTo, DReassigned,
+    DReopened, DReply, DResolved, DSentBack, DTags, Data, DataUnion, Event,
+};
 use super::Context;
 use crate::error::{ErrorKind, NormalizeError, Result};
+use crate::limits::JsonScan;
 use crate::mapping::{Mappings, actor_role};
 use crate::time::{from_epoch_number, parse_rfc3339};
 
-#[derive(Debug, Deserialize)]
-struct Event {
-    schema: Option<String>,
-    event_id: Option<String>,
-    ticket_id: Option<String>,
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    occurred_at: Option<Value>,
-    source: Option<String>,
-    source_ticket_id: Option<String>,
-    sequence: Option<i64>,
-    url: Option<String>,
-    customer: Option<CCustomer>,
-    product: Option<String>,
-    component: Option<String>,
-    tags: Option<Vec<String>>,
-    priority: Option<String>,
-    status: Option<String>,
-    subject: Option<String>,
-    description: Option<String>,
-    support_tier: Option<String>,
-    queue: Option<String>,
-    assignee: Option<CActor>,
-    actor: Option<CActor>,
-    #[serde(default)]
-    data: Value,
-}
-
-#[derive(Debug, Deserialize)]
-struct CCustomer {
-    id: Option<String>,
-    name: Option<String>,
-    tier: Option<String>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-struct CActor {
-    id: Option<String>,
-    name: Option<String>,
-    role: Option<String>,
-    tier: Option<String>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct DCreated {
-    channel: String,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct DFields {
-    changes: Vec<DChange>,
-    custom_fields: HashMap<String, Value>,
-}
-
-#[derive(Debug, Deserialize)]
-struct DChange {
-    field: String,
-    old: Option<Value>,
-    new: Option<Value>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct DComment {
-    comment_id: String,
-    author: Option<CActor>,
-    public: Option<bool>,
-    body: String,
-    format: Option<String>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct DAttachment {
-    attachment_id: String,
-    file_name: String,
-    content_type: String,
-    size_bytes: u64,
-    text_excerpt: String,
-    comment_id: String,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct DFromTo {
-    from: String,
-    to: String,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct DAssigned {
-    queue: String,
-    agent: Option<CActor>,
-    tier: String,
-    previous_queue: String,
-    previous_agent_id: String,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct DTags {
-    added: Vec<String>,
-    removed: Vec<String>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct DReply {
-    comment_id: String,
-    channel: String,
-    body: String,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct DAccepted {
-    escalation_id: String,
-    domain: String,
-    queue: String,
-    specialist_id: String,
-    tier: String,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct DReassigned {
-    escalation_id: String,
-    from_domain: String,
-    to_domain: String,
-    reason: String,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct DSentBack {
-    escalation_id: String,
-    reason: String,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct DResolved {
-    resolution_code: String,
-    category: String,
-    notes: String,
-    kb_articles: Vec<DKb>,
-    escalation_id: String,
-    resolved_by: Option<CActor>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct DKb {
-    article_id: String,
-    url: String,
-    title: String,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct DReopened {
-    reason: String,
-}
-
-fn data<T: DeserializeOwned + Default>(v: &Value) -> Result<T> {
-    if v.is_null() {
-        return Ok(T::default());
+/// Parses one canonical payload: an event object or an array of them (the
+/// text has passed the limits already; `scan` is what that pass found).
+pub fn normalize(text: &str, scan: &JsonScan, ctx: &Context<'_>) -> Result<Vec<TicketEvent>> {
+    if !scan.needs_full_parse {
+        if let Some(events) = typed(text) {
+            return events.into_iter().map(|ev| one(ev, ctx)).collect();
+        }
     }
-    T::deserialize(v).map_err(|e| {
-        let mut err = NormalizeError::from_json(&e);
-        err.message = format!("data: {}", err.message);
-        err
-    })
+    via_value(text, ctx)
 }
 
-fn tier(m: &Mappings, raw: &str, field: &str) -> Result<SupportTier> {
-    m.support_tier(raw).ok_or_else(|| {
-        NormalizeError::new(
-            ErrorKind::UnknownEnum,
-            format!("{field}: unknown support tier {raw:?}"),
-        )
-    })
-}
-
-fn actor(m: &Mappings, a: &CActor) -> Result<Actor> {
-    Ok(Actor {
-        id: a.id.clone().unwrap_or_default(),
-        name: a.name.clone(),
-        role: actor_role(a.role.as_deref().unwrap_or("")) as i32,
-        tier: tier(m, a.tier.as_deref().unwrap_or(""), "actor.tier")? as i32,
-    })
-}
-
-fn value_text(v: &Option<Value>) -> Option<String> {
-    match v {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(other) => Some(other.to_string()),
+/// The single typed pass; `None` when it fails for any reason. Its success
+/// implies that of the `Value` route with the same fields: the scan rules
+/// out what serde_json checks only when it builds a `Value` (number range,
+/// lone surrogates, its depth limit), duplicate keys, which a `Value`
+/// collapses, are an error here, and `data` reads into `DAll` only where the
+/// type's own struct would read the same.
+fn typed(text: &str) -> Option<Vec<Event<DataUnion>>> {
+    let first = text
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .as_bytes()
+        .first();
+    match first {
+        Some(b'{') => serde_json::from_str(text).ok().map(|ev| vec![ev]),
+        Some(b'[') => serde_json::from_str(text).ok(),
+        _ => None,
     }
 }
 
-/// Parses one canonical event (the text has passed the limits already).
-pub fn normalize(text: &str, ctx: &Context<'_>) -> Result<Vec<TicketEvent>> {
+/// The original route: text to `Value`, then each event from it, with
+/// `data` read only once the type is known.
+fn via_value(text: &str, ctx: &Context<'_>) -> Result<Vec<TicketEvent>> {
     let value: Value = serde_json::from_str(text).map_err(|e| NormalizeError::from_json(&e))?;
     let events: Vec<Value> = match value {
         Value::Array(items) => items,
@@ -240,11 +80,44 @@ pub fn normalize(text: &str, ctx: &Context<'_>) -> Result<Vec<TicketEvent>> {
             ));
         }
     };
-    events.iter().map(|v| one(v, ctx)).collect()
+    events
+        .iter()
+        .map(|v| {
+            let ev = Event::<Value>::deserialize(v).map_err(|e| NormalizeError::from_json(&e))?;
+            one(ev, ctx)
+        })
+        .collect()
 }
 
-fn one(value: &Value, ctx: &Context<'_>) -> Result<TicketEvent> {
-    let ev = Event::deserialize(value).map_err(|e| NormalizeError::from_json(&e))?;
+fn tier(m: &Mappings, raw: &str, field: &str) -> Result<SupportTier> {
+    m.support_tier(raw).ok_or_else(|| {
+        NormalizeError::new(
+            ErrorKind::UnknownEnum,
+            format!("{field}: unknown support tier {raw:?}"),
+        )
+    })
+}
+
+fn actor(m: &Mappings, a: CActor) -> Result<Actor> {
+    Ok(Actor {
+        role: actor_role(a.role.as_deref().unwrap_or("")) as i32,
+        tier: tier(m, a.tier.as_deref().unwrap_or(""), "actor.tier")? as i32,
+        id: a.id.unwrap_or_default(),
+        name: a.name,
+    })
+}
+
+fn value_text(v: Option<Value>) -> Option<String> {
+    match v {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(other) => Some(other.to_string()),
+    }
+}
+
+/// One event, checked in a fixed order (the first failing check names the
+/// error), whichever form its `data` is in.
+fn one<D: Data>(ev: Event<D>, ctx: &Context<'_>) -> Result<TicketEvent> {
     if let Some(schema) = &ev.schema {
         if schema != "escalator.canonical.v1" {
             return Err(NormalizeError::new(
@@ -256,21 +129,18 @@ fn one(value: &Value, ctx: &Context<'_>) -> Result<TicketEvent> {
     let m = ctx.mappings;
     let ticket_id = ev
         .ticket_id
-        .clone()
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| {
             NormalizeError::new(ErrorKind::MissingTicketId, "ticket_id is missing or empty")
         })?;
     let event_id = ev
         .event_id
-        .clone()
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| {
             NormalizeError::new(ErrorKind::MissingField, "event_id is missing or empty")
         })?;
     let kind_name = ev
         .kind
-        .clone()
         .ok_or_else(|| NormalizeError::new(ErrorKind::MissingField, "type is missing"))?;
     let event_time_ms = match &ev.occurred_at {
         Some(Value::String(s)) => parse_rfc3339(s)?,
@@ -291,32 +161,32 @@ fn one(value: &Value, ctx: &Context<'_>) -> Result<TicketEvent> {
         }
     };
 
-    let text = |s: &str| ctx.text(s);
+    let data = ev.data;
     let kind = match kind_name.as_str() {
         "created" => te::Kind::Created(Created {
-            channel: data::<DCreated>(&ev.data)?.channel,
+            channel: data.get::<DCreated>()?.channel,
         }),
         "fields_updated" => {
-            let d: DFields = data(&ev.data)?;
+            let d: DFields = data.get()?;
             te::Kind::FieldsUpdated(FieldsUpdated {
                 changes: d
                     .changes
-                    .iter()
+                    .into_iter()
                     .map(|c| FieldChange {
-                        field: c.field.clone(),
-                        old_value: value_text(&c.old),
-                        new_value: value_text(&c.new).unwrap_or_default(),
+                        field: c.field,
+                        old_value: value_text(c.old),
+                        new_value: value_text(c.new).unwrap_or_default(),
                     })
                     .collect(),
                 custom_fields: d
                     .custom_fields
-                    .iter()
-                    .map(|(k, v)| (k.clone(), value_text(&Some(v.clone())).unwrap_or_default()))
+                    .into_iter()
+                    .map(|(k, v)| (k, value_text(Some(v)).unwrap_or_default()))
                     .collect(),
             })
         }
         "comment_added" => {
-            let d: DComment = data(&ev.data)?;
+            let d: DComment = data.get()?;
             let format = match d.format.as_deref().unwrap_or("plain") {
                 "plain" | "text" => BodyFormat::Plain,
                 "html" => BodyFormat::Html,
@@ -331,12 +201,12 @@ fn one(value: &Value, ctx: &Context<'_>) -> Result<TicketEvent> {
             let plain = if format == BodyFormat::Html {
                 crate::text::html_to_text(&d.body)
             } else {
-                d.body.clone()
+                d.body
             };
-            let (body, truncated) = text(&plain);
+            let (body, truncated) = ctx.text_owned(plain);
             te::Kind::CommentAdded(CommentAdded {
                 comment_id: d.comment_id,
-                author: d.author.as_ref().map(|a| actor(m, a)).transpose()?,
+                author: d.author.map(|a| actor(m, a)).transpose()?,
                 visibility: match d.public {
                     Some(true) => CommentVisibility::Public,
                     Some(false) => CommentVisibility::Internal,
@@ -348,18 +218,18 @@ fn one(value: &Value, ctx: &Context<'_>) -> Result<TicketEvent> {
             })
         }
         "attachment_added" => {
-            let d: DAttachment = data(&ev.data)?;
+            let d: DAttachment = data.get()?;
             te::Kind::AttachmentAdded(AttachmentAdded {
                 attachment_id: d.attachment_id,
                 file_name: d.file_name,
                 content_type: d.content_type,
                 size_bytes: d.size_bytes,
-                text_excerpt: text(&d.text_excerpt).0,
+                text_excerpt: ctx.text_owned(d.text_excerpt).0,
                 comment_id: d.comment_id,
             })
         }
         "status_changed" => {
-            let d: DFromTo = data(&ev.data)?;
+            let d: DFromTo = data.get()?;
             te::Kind::StatusChanged(StatusChanged {
                 from_status: m.status(&d.from) as i32,
                 to_status: m.status(&d.to) as i32,
@@ -368,17 +238,17 @@ fn one(value: &Value, ctx: &Context<'_>) -> Result<TicketEvent> {
             })
         }
         "assigned" => {
-            let d: DAssigned = data(&ev.data)?;
+            let d: DAssigned = data.get()?;
             te::Kind::Assigned(Assigned {
                 queue: d.queue,
-                agent: d.agent.as_ref().map(|a| actor(m, a)).transpose()?,
+                agent: d.agent.map(|a| actor(m, a)).transpose()?,
                 tier: tier(m, &d.tier, "data.tier")? as i32,
                 previous_queue: d.previous_queue,
                 previous_agent_id: d.previous_agent_id,
             })
         }
         "priority_changed" => {
-            let d: DFromTo = data(&ev.data)?;
+            let d: DFromTo = data.get()?;
             te::Kind::PriorityChanged(PriorityChanged {
                 from_priority: m.priority(&d.from) as i32,
                 to_priority: m.priority(&d.to) as i32,
@@ -387,22 +257,22 @@ fn one(value: &Value, ctx: &Context<'_>) -> Result<TicketEvent> {
             })
         }
         "tags_changed" => {
-            let d: DTags = data(&ev.data)?;
+            let d: DTags = data.get()?;
             te::Kind::TagsChanged(TagsChanged {
                 added: d.added,
                 removed: d.removed,
             })
         }
         "customer_replied" => {
-            let d: DReply = data(&ev.data)?;
+            let d: DReply = data.get()?;
             te::Kind::CustomerReplied(CustomerReplied {
                 comment_id: d.comment_id,
                 channel: d.channel,
-                body: text(&d.body).0,
+                body: ctx.text_owned(d.body).0,
             })
         }
         "specialist_accepted" => {
-            let d: DAccepted = data(&ev.data)?;
+            let d: DAccepted = data.get()?;
             te::Kind::SpecialistAccepted(SpecialistAccepted {
                 escalation_id: d.escalation_id,
                 domain: d.domain,
@@ -412,7 +282,7 @@ fn one(value: &Value, ctx: &Context<'_>) -> Result<TicketEvent> {
             })
         }
         "domain_reassigned" => {
-            let d: DReassigned = data(&ev.data)?;
+            let d: DReassigned = data.get()?;
             if d.to_domain.is_empty() {
                 return Err(NormalizeError::new(
                     ErrorKind::MissingField,
@@ -423,18 +293,18 @@ fn one(value: &Value, ctx: &Context<'_>) -> Result<TicketEvent> {
                 escalation_id: d.escalation_id,
                 from_domain: d.from_domain,
                 to_domain: d.to_domain,
-                reason: text(&d.reason).0,
+                reason: ctx.text_owned(d.reason).0,
             })
         }
         "sent_back_to_l1" => {
-            let d: DSentBack = data(&ev.data)?;
+            let d: DSentBack = data.get()?;
             te::Kind::SentBackToL1(SentBackToL1 {
                 escalation_id: d.escalation_id,
-                reason: text(&d.reason).0,
+                reason: ctx.text_owned(d.reason).0,
             })
         }
         "resolved" => {
-            let d: DResolved = data(&ev.data)?;
+            let d: DResolved = data.get()?;
             te::Kind::Resolved(Resolved {
                 category: m.resolution_category(if d.category.is_empty() {
                     &d.resolution_code
@@ -442,7 +312,7 @@ fn one(value: &Value, ctx: &Context<'_>) -> Result<TicketEvent> {
                     &d.category
                 }) as i32,
                 resolution_code: d.resolution_code,
-                notes: text(&d.notes).0,
+                notes: ctx.text_owned(d.notes).0,
                 kb_articles: d
                     .kb_articles
                     .into_iter()
@@ -453,11 +323,11 @@ fn one(value: &Value, ctx: &Context<'_>) -> Result<TicketEvent> {
                     })
                     .collect(),
                 escalation_id: d.escalation_id,
-                resolved_by: d.resolved_by.as_ref().map(|a| actor(m, a)).transpose()?,
+                resolved_by: d.resolved_by.map(|a| actor(m, a)).transpose()?,
             })
         }
         "reopened" => te::Kind::Reopened(Reopened {
-            reason: text(&data::<DReopened>(&ev.data)?.reason).0,
+            reason: ctx.text_owned(data.get::<DReopened>()?.reason).0,
         }),
         other => {
             return Err(NormalizeError::new(
@@ -467,46 +337,43 @@ fn one(value: &Value, ctx: &Context<'_>) -> Result<TicketEvent> {
         }
     };
 
-    let customer = ev.customer.as_ref().map(|c| {
-        let tier_name = c.tier.clone().unwrap_or_default();
+    let customer = ev.customer.map(|c| {
+        let tier_name = c.tier.unwrap_or_default();
         Customer {
-            id: c.id.clone().unwrap_or_default(),
-            name: c.name.clone(),
+            id: c.id.unwrap_or_default(),
+            name: c.name,
             tier: m.customer_tier(&tier_name) as i32,
             tier_name,
         }
     });
     let tags_known = ev.tags.is_some();
-    let priority_raw = ev.priority.clone().unwrap_or_default();
-    let status_raw = ev.status.clone().unwrap_or_default();
+    let priority_raw = ev.priority.unwrap_or_default();
+    let status_raw = ev.status.unwrap_or_default();
     Ok(TicketEvent {
-        source_ticket_id: ev
-            .source_ticket_id
-            .clone()
-            .unwrap_or_else(|| ticket_id.clone()),
+        source_ticket_id: ev.source_ticket_id.unwrap_or_else(|| ticket_id.clone()),
         ticket_id,
         event_id,
         source: SourceSystem::Canonical as i32,
-        source_name: ev.source.clone().unwrap_or_else(|| "canonical".into()),
-        ticket_url: ev.url.clone().unwrap_or_default(),
+        source_name: ev.source.unwrap_or_else(|| "canonical".into()),
+        ticket_url: ev.url.unwrap_or_default(),
         event_time_ms,
         ingest_time_ms: ctx.now_ms,
         source_sequence: ev.sequence,
         customer,
-        product: ev.product.clone().unwrap_or_default(),
-        component: ev.component.clone().unwrap_or_default(),
-        tags: ev.tags.clone().unwrap_or_default(),
+        product: ev.product.unwrap_or_default(),
+        component: ev.component.unwrap_or_default(),
+        tags: ev.tags.unwrap_or_default(),
         tags_known,
         priority: ctx.mappings.priority(&priority_raw) as i32,
         priority_raw,
         status: ctx.mappings.status(&status_raw) as i32,
         status_raw,
-        subject: ev.subject.clone(),
-        description: ev.description.as_deref().map(|d| text(d).0),
+        subject: ev.subject,
+        description: ev.description.map(|d| ctx.text_owned(d).0),
         support_tier: tier(m, ev.support_tier.as_deref().unwrap_or(""), "support_tier")? as i32,
-        queue: ev.queue.clone().unwrap_or_default(),
-        assignee: ev.assignee.as_ref().map(|a| actor(m, a)).transpose()?,
-        actor: ev.actor.as_ref().map(|a| actor(m, a)).transpose()?,
+        queue: ev.queue.unwrap_or_default(),
+        assignee: ev.assignee.map(|a| actor(m, a)).transpose()?,
+        actor: ev.actor.map(|a| actor(m, a)).transpose()?,
         kind: Some(kind),
     })
 }

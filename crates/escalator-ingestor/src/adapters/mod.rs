@@ -12,7 +12,7 @@ use escalator_proto::v1::TicketEvent;
 use escalator_runtime::processor::{Header, header};
 
 use crate::error::{ErrorKind, NormalizeError, Result};
-use crate::limits::{Limits, check_depth, check_size, check_utf8, truncate};
+use crate::limits::{Limits, check_size, check_utf8, scan_json, truncate, truncate_owned};
 use crate::mapping::Mappings;
 
 /// Header naming the source format of a raw record.
@@ -68,6 +68,11 @@ impl Context<'_> {
     pub fn text(&self, s: &str) -> (String, bool) {
         truncate(s, self.limits.max_text_bytes)
     }
+
+    /// `text` for an owned string, which it keeps when it fits.
+    pub fn text_owned(&self, s: String) -> (String, bool) {
+        truncate_owned(s, self.limits.max_text_bytes)
+    }
 }
 
 /// Which adapter reads this record.
@@ -110,11 +115,11 @@ pub fn normalize(source: Source, bytes: &[u8], ctx: &Context<'_>) -> Result<Vec<
         Source::Protobuf => protobuf::normalize(bytes, ctx)?,
         json => {
             let text = check_utf8(bytes)?;
-            check_depth(text, ctx.limits)?;
+            let scan = scan_json(text, ctx.limits)?;
             match json {
                 Source::Zendesk => zendesk::normalize(text, ctx)?,
                 Source::Jira => jira::normalize(text, ctx)?,
-                _ => canonical::normalize(text, ctx)?,
+                _ => canonical::normalize(text, &scan, ctx)?,
             }
         }
     };
