@@ -555,3 +555,181 @@ impl escalator_runtime::StateCodec<TicketState> for StateCodec {
         postcard::from_bytes(bytes).map_err(|e| format!("ticket state: {e}"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use escalator_proto::v1::ticket_event::{self as te, Kind};
+    use escalator_proto::v1::{Actor, Customer, TicketEvent};
+    use escalator_runtime::timers::TimerKey;
+    use escalator_runtime::{Record, Task};
+    use prost::Message;
+
+    use super::*;
+    use crate::{Evaluator, Policy};
+
+    fn event(i: usize, step: usize, kind: Kind) -> TicketEvent {
+        TicketEvent {
+            event_id: format!("e-{i}-{step}"),
+            ticket_id: format!("T-{i}"),
+            kind: Some(kind),
+            ..Default::default()
+        }
+    }
+
+    /// The events of ticket `i`: opened, then paused, commented on, moved
+    /// to L2, resolved and reopened depending on `i`.
+    fn history(i: usize) -> Vec<TicketEvent> {
+        let tiers = [
+            CustomerTier::Standard,
+            CustomerTier::Business,
+            CustomerTier::Enterprise,
+            CustomerTier::Strategic,
+        ];
+        let mut created = event(
+            i,
+            0,
+            Kind::Created(te::Created {
+                channel: "email".into(),
+            }),
+        );
+        created.customer = Some(Customer {
+            id: format!("c-{}", i % 7),
+            tier: tiers[i % 4] as i32,
+            ..Default::default()
+        });
+        created.priority = [
+            Priority::Low,
+            Priority::Normal,
+            Priority::High,
+            Priority::Urgent,
+        ][i % 4] as i32;
+        created.status = TicketStatus::New as i32;
+        created.support_tier = SupportTier::L1 as i32;
+        created.queue = "l1-general".into();
+        created.subject = Some(format!("Export {i} fails"));
+        created.description = Some("ERROR 1205: lock wait timeout since the upgrade".into());
+        let mut events = vec![created];
+        let mut step = 0;
+        let mut push = |kind: Kind| {
+            step += 1;
+            events.push(event(i, step, kind));
+        };
+        if i % 3 == 0 {
+            push(Kind::StatusChanged(te::StatusChanged {
+                to_status: TicketStatus::Pending as i32,
+                ..Default::default()
+            }));
+        }
+        if i % 5 == 0 {
+            push(Kind::CommentAdded(te::CommentAdded {
+                author: Some(Actor {
+                    role: ActorRole::Customer as i32,
+                    ..Default::default()
+                }),
+                visibility: CommentVisibility::Public as i32,
+                body: "Still failing, this is urgent".into(),
+                ..Default::default()
+            }));
+        }
+        if i % 2 == 0 {
+            push(Kind::Assigned(te::Assigned {
+                tier: SupportTier::L2 as i32,
+                queue: "l2-data".into(),
+                ..Default::default()
+            }));
+        }
+        if i % 7 == 0 {
+            push(Kind::Resolved(te::Resolved {
+                resolution_code: "fixed".into(),
+                ..Default::default()
+            }));
+        }
+        if i % 14 == 0 {
+            push(Kind::Reopened(te::Reopened {
+                reason: "back again".into(),
+            }));
+        }
+        events
+    }
+
+    type Committed = (Vec<(Vec<u8>, TicketState)>, Vec<(TimerKey, i64)>);
+
+    fn committed(t: &Task<TicketState>) -> Committed {
+        let mut state: Vec<_> = t
+            .committed_state()
+            .map(|(k, s)| (k.to_vec(), s.clone()))
+            .collect();
+        state.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut timers: Vec<_> = t.committed_timers().collect();
+        timers.sort();
+        (state, timers)
+    }
+
+    /// What a restart does: the evaluator's changelog, restored into a new
+    /// task, gives the same tickets and deadlines (the real state codec,
+    /// batches that update, escalate, resolve and reopen tickets).
+    #[test]
+    fn evaluator_tickets_and_deadlines_restore_from_the_changelog() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/policy.toml");
+        let policy = match Policy::load(&path) {
+            Ok(p) => Arc::new(p),
+            Err(e) => panic!("{e}"),
+        };
+        let evaluator = Evaluator {
+            policy,
+            decisions_topic: "d".into(),
+            retention_ms: 30 * 86_400_000,
+        };
+        // A Tuesday morning, UTC.
+        let t0 = 1_796_112_000_000;
+        let mut task: Task<TicketState> = Task::default();
+        let mut log = Vec::new();
+        let mut out = Vec::new();
+        let mut records = 0;
+        for i in 0..80 {
+            for (j, mut ev) in history(i).into_iter().enumerate() {
+                let at = t0 + i as i64 * 60_000 + j as i64 * 600_000;
+                ev.event_time_ms = at;
+                let bytes = ev.encode_to_vec();
+                let rec = Record {
+                    topic: "tickets.events",
+                    partition: 0,
+                    offset: records,
+                    key: Some(ev.ticket_id.as_bytes()),
+                    value: &bytes,
+                    headers: &[],
+                    timestamp_ms: None,
+                };
+                assert!(task.process(&evaluator, &rec, at, &mut out).is_ok());
+                records += 1;
+                if records % 25 == 0 {
+                    log.extend(task.changelog(&evaluator));
+                    task.commit();
+                }
+            }
+        }
+        // Deadlines come due: escalations change state and re-arm timers.
+        for hours in [2, 9, 30] {
+            task.fire_due(&evaluator, t0 + hours * 3_600_000, 10_000, &mut out);
+            log.extend(task.changelog(&evaluator));
+            task.commit();
+        }
+        assert!(!out.is_empty(), "some tickets escalated");
+        let (state, timers) = committed(&task);
+        assert_eq!(state.len(), 80);
+        for name in ["deadline", "expire"] {
+            assert!(timers.iter().any(|(k, _)| k.name == name), "a {name} timer");
+        }
+        assert!(log.iter().any(|(k, _)| k.first() == Some(&b't')));
+
+        let mut restored: Task<TicketState> = Task::default();
+        for (k, v) in &log {
+            assert!(restored.restore(&evaluator, k, v.as_deref()).is_ok());
+        }
+        assert_eq!(committed(&restored), (state, timers));
+        assert_eq!(restored.next_due(), task.next_due());
+    }
+}

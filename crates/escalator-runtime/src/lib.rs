@@ -12,6 +12,7 @@ pub mod dlq;
 pub mod embedded;
 pub mod headers;
 pub mod health;
+mod inline;
 pub mod kafka;
 pub mod metrics;
 pub mod processor;

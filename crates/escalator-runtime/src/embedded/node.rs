@@ -17,6 +17,7 @@ pub(crate) trait Node: Send {
     fn commit(&mut self);
     fn abort(&mut self);
     fn restore(&mut self, key: &[u8], value: Option<&[u8]>) -> Result<(), RestoreError>;
+    fn finish_restore(&mut self);
     fn sizes(&self) -> (usize, usize);
     fn as_any(&self) -> &dyn std::any::Any;
 }
@@ -62,6 +63,10 @@ impl<P: Processor> Node for ProcNode<P> {
 
     fn restore(&mut self, key: &[u8], value: Option<&[u8]>) -> Result<(), RestoreError> {
         self.task.restore(&self.processor, key, value)
+    }
+
+    fn finish_restore(&mut self) {
+        self.task.finish_restore();
     }
 
     fn sizes(&self) -> (usize, usize) {

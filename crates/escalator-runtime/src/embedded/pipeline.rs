@@ -150,6 +150,7 @@ impl Pipeline {
                     message: e.to_string(),
                 })?;
         }
+        node.finish_restore();
         let index = self.nodes.len();
         for input in inputs {
             self.routes

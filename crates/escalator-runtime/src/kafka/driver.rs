@@ -488,6 +488,8 @@ impl<P: Processor> KafkaDriver<P> {
                 Duration::from_millis(self.settings.restore_timeout_ms),
             )
             .map_err(DriverError::Restore)?;
+            // Index the restored deadlines now, inside the measured restore.
+            task.finish_restore();
             metrics::counter!(m::RESTORED_RECORDS).increment(n);
             metrics::histogram!(m::RESTORE_SECONDS).record(started.elapsed().as_secs_f64());
             tracing::info!(
