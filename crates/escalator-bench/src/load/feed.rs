@@ -30,15 +30,12 @@ struct Template {
 
 pub struct Feed {
     templates: Vec<Template>,
-    /// Bytes of one round, for the mean event size.
-    pub round_bytes: usize,
 }
 
 impl Feed {
     /// Templates of `events` (canonical JSON events in history order).
     pub fn new(events: &[Value]) -> anyhow::Result<Feed> {
         let mut templates = Vec::with_capacity(events.len());
-        let mut round_bytes = 0;
         for ev in events {
             let mut ev = ev.clone();
             let ticket = string_field(&ev, "ticket_id")?;
@@ -47,7 +44,6 @@ impl Feed {
             ev["event_id"] = Value::String(format!("{event_id}{ROUND}"));
             ev["occurred_at"] = Value::String(NOW.to_owned());
             let text = serde_json::to_string(&ev)?;
-            round_bytes += text.len();
             templates.push(Template {
                 key: ticket,
                 pieces: split(&text),
@@ -55,18 +51,7 @@ impl Feed {
             });
         }
         anyhow::ensure!(!templates.is_empty(), "the history has no events");
-        Ok(Feed {
-            templates,
-            round_bytes,
-        })
-    }
-
-    pub fn len(&self) -> usize {
-        self.templates.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.templates.is_empty()
+        Ok(Feed { templates })
     }
 
     /// Event `n` of the endless load: its key, id and JSON, written into the
@@ -103,12 +88,14 @@ fn string_field(ev: &Value, name: &str) -> anyhow::Result<String> {
 /// Splits serialized JSON at the holes. The markers survive serialization
 /// as `\u0001...`.
 fn split(text: &str) -> Vec<Piece> {
-    let round = serde_json::to_string(ROUND).unwrap_or_default();
-    let now = serde_json::to_string(NOW).unwrap_or_default();
-    // The markers inside a JSON string, without the quotes.
-    let round = round.trim_matches('"').to_owned();
-    let now_quoted = now;
-    let now = now_quoted.trim_matches('"').to_owned();
+    // The markers as they appear inside a JSON string, without the quotes.
+    let escaped = |m: &str| {
+        serde_json::to_string(m)
+            .unwrap_or_default()
+            .trim_matches('"')
+            .to_owned()
+    };
+    let (round, now) = (escaped(ROUND), escaped(NOW));
     let mut pieces = Vec::new();
     let mut rest = text;
     loop {
@@ -147,6 +134,13 @@ pub fn send(producer: &BaseProducer, topic: &str, key: &str, payload: &str) -> a
     }
 }
 
+/// Waits until every produced record is delivered.
+pub fn flush(producer: &BaseProducer) -> anyhow::Result<()> {
+    producer
+        .flush(Duration::from_secs(60))
+        .map_err(|e| anyhow::anyhow!("flushing the load: {e}"))
+}
+
 /// Paces production: at `rate` events per second from `start`, or flat out.
 pub struct Pace {
     start: Instant,
@@ -165,12 +159,6 @@ impl Pace {
     pub fn due(&self, n: u64) -> Option<Instant> {
         let rate = self.rate?;
         Some(self.start + Duration::from_secs_f64(n as f64 / rate))
-    }
-
-    pub fn flush(producer: &BaseProducer) -> anyhow::Result<()> {
-        producer
-            .flush(Duration::from_secs(60))
-            .map_err(|e| anyhow::anyhow!("flushing the load: {e}"))
     }
 }
 

@@ -233,7 +233,7 @@ fn drive(d: &Deployment, feed: &Feed, settings: &LoadSettings) -> anyhow::Result
         bytes += json.len() as u64;
         n += 1;
     }
-    Pace::flush(&producer)?;
+    feed::flush(&producer)?;
     let producing_s = start.elapsed().as_secs_f64();
 
     // Lag drains: every group catches up once production stops.
