@@ -32,11 +32,11 @@ const TIERS: [CustomerTier; 4] = [
 
 #[test]
 fn metrics_with_all_label_sets_pass_promtool() {
-    let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
-        .add_global_label("service", "aggregator")
-        .set_buckets(&[1.0, 60.0, 600.0, 3600.0, 14400.0, 86400.0])
+    let handle = escalator_metrics::Builder::new()
+        .global_label("service", "aggregator")
+        .buckets(&[1.0, 60.0, 600.0, 3600.0, 14400.0, 86400.0])
         .unwrap()
-        .install_recorder()
+        .install()
         .unwrap();
     escalator_aggregator::metrics::describe();
     let p = Aggregator {

@@ -1,7 +1,8 @@
 //! Microbenchmarks of the hot paths (criterion): JSON and protobuf
 //! decode/normalize, policy evaluation, extraction and redaction of a
 //! comment with a log excerpt, domain classification, deadline arm/reset/
-//! fire with 1M pending, state encode/decode. Inputs come from a generated
+//! fire with 1M pending, state encode/decode, a histogram sample through
+//! the services' metrics recorder. Inputs come from a generated
 //! history, so they are realistic events (0.5-1 KB, logs and stack traces).
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
@@ -165,6 +166,30 @@ fn hot_paths(c: &mut Criterion) {
     c.bench_function("state_decode_long_ticket", |b| {
         b.iter(|| {
             black_box(escalator_runtime::StateCodec::decode(&codec, black_box(&bytes)).unwrap())
+        });
+    });
+
+    // A histogram sample as the processors record one: the `histogram!`
+    // macro (series lookup by key) and the record, on the recorder every
+    // service installs, with the aggregator's hop labels in use.
+    let recorder = escalator_service::telemetry::metrics_builder("bench")
+        .unwrap()
+        .build_recorder();
+    metrics::with_local_recorder(&recorder, || {
+        const HOPS: [&str; 4] = ["routing", "pickup", "resolution", "total"];
+        for (i, hop) in HOPS.iter().enumerate() {
+            for tier in ["l2", "l3"] {
+                metrics::histogram!("bench_hop_seconds", "hop" => *hop, "tier" => tier)
+                    .record(i as f64);
+            }
+        }
+        let mut v = 0.0;
+        c.bench_function("metrics_histogram_sample", |b| {
+            b.iter(|| {
+                v = (v + 7.3) % 5000.0;
+                metrics::histogram!("bench_hop_seconds", "hop" => "pickup", "tier" => "l2")
+                    .record(black_box(v));
+            });
         });
     });
 

@@ -261,13 +261,8 @@ pub fn p8_scrape(
     cfg: &Config,
     renders: usize,
 ) -> anyhow::Result<(Vec<f64>, usize)> {
-    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new()
-        .add_global_label("service", "escalator")
-        .set_buckets(&[
-            0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-            30.0, 60.0, 300.0, 900.0, 3600.0, 14400.0, 86400.0,
-        ])?
-        .build_recorder();
+    // The recorder `escalator run` installs (`init_metrics("escalator")`).
+    let recorder = escalator_service::telemetry::metrics_builder("escalator")?.build_recorder();
     let handle = recorder.handle();
     metrics::with_local_recorder(&recorder, || -> anyhow::Result<()> {
         escalator_ingestor::metrics::describe();

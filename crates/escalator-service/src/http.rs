@@ -8,7 +8,6 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use escalator_runtime::Health;
-use metrics_exporter_prometheus::PrometheusHandle;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -30,11 +29,11 @@ impl Default for HttpSettings {
 #[derive(Clone)]
 struct Ops {
     health: Health,
-    metrics: Option<PrometheusHandle>,
+    metrics: Option<escalator_metrics::Handle>,
 }
 
 /// `/metrics`, `/healthz` and `/readyz`.
-pub fn ops_router(health: Health, metrics: Option<PrometheusHandle>) -> Router {
+pub fn ops_router(health: Health, metrics: Option<escalator_metrics::Handle>) -> Router {
     Router::new()
         .route("/metrics", get(render_metrics))
         .route("/healthz", get(healthz))

@@ -7,7 +7,6 @@
 
 use std::io::Write;
 
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use serde::{Deserialize, Serialize};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
@@ -124,16 +123,28 @@ pub fn init_tracing(service: &str, settings: &TelemetrySettings) -> anyhow::Resu
     Ok(TelemetryGuard { provider })
 }
 
-/// Installs the Prometheus recorder with a `service` label on every series.
-pub fn init_metrics(service: &str) -> anyhow::Result<PrometheusHandle> {
-    let handle = PrometheusBuilder::new()
-        .add_global_label("service", service)
-        .set_buckets(&[
-            0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-            30.0, 60.0, 300.0, 900.0, 3600.0, 14400.0, 86400.0,
-        ])?
-        .install_recorder()?;
-    Ok(handle)
+/// The bucket bounds of every service histogram, in seconds: half a
+/// millisecond (a processing step) to a day (an escalation's hops).
+pub const HISTOGRAM_BUCKETS: [f64; 21] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+    60.0, 300.0, 900.0, 3600.0, 14400.0, 86400.0,
+];
+
+/// The metrics recorder of a service: a `service` label on every series and
+/// [`HISTOGRAM_BUCKETS`]. [`init_metrics`] installs it; benchmarks and tests
+/// build it as a local recorder.
+pub fn metrics_builder(
+    service: &str,
+) -> Result<escalator_metrics::Builder, escalator_metrics::BuildError> {
+    escalator_metrics::Builder::new()
+        .global_label("service", service)
+        .buckets(&HISTOGRAM_BUCKETS)
+}
+
+/// Installs the service's metrics recorder as the global one; the handle
+/// renders `/metrics`.
+pub fn init_metrics(service: &str) -> anyhow::Result<escalator_metrics::Handle> {
+    Ok(metrics_builder(service)?.install()?)
 }
 
 #[cfg(test)]
