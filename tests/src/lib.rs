@@ -7,6 +7,7 @@
 
 pub mod counting;
 pub mod embedded_sink;
+pub mod groups;
 pub mod http;
 pub mod kafka;
 pub mod process;

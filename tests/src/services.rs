@@ -14,6 +14,8 @@ pub struct Topics {
     /// Routed topics are this plus the domain name.
     pub routed_prefix: String,
     pub kb_updates: String,
+    /// The aggregator's own problems topic.
+    pub problems: String,
     pub dead_letters: String,
     pub domains: Vec<String>,
 }
@@ -27,6 +29,7 @@ impl Topics {
             decisions: format!("{prefix}.decisions"),
             routed_prefix: format!("{prefix}.routed."),
             kb_updates: format!("{prefix}.kb"),
+            problems: format!("{prefix}.problems"),
             dead_letters: format!("{prefix}.dlq"),
             domains,
         }
@@ -71,7 +74,7 @@ pub fn config(
             t.routed_prefix
         ),
         _ => format!(
-            "routing_file = \"{}\"\n[topics]\nevents = \"{}\"\ndecisions = \"{}\"\nrouted_prefix = \"{}\"\ndomains = [{}]\nkb_updates = \"{}\"\n",
+            "routing_file = \"{}\"\n[topics]\nevents = \"{}\"\ndecisions = \"{}\"\nrouted_prefix = \"{}\"\ndomains = [{}]\nkb_updates = \"{}\"\nproblems = \"{}\"\n",
             routing.display(),
             t.events,
             t.decisions,
@@ -81,7 +84,8 @@ pub fn config(
                 .map(|d| format!("\"{d}\""))
                 .collect::<Vec<_>>()
                 .join(", "),
-            t.kb_updates
+            t.kb_updates,
+            t.problems
         ),
     };
     format!(

@@ -1,6 +1,9 @@
 //! Reports over HTTP: `GET /reports/{utilization|resolution|deflection}
-//! ?window=7d&format=json|md|html`, computed from the escalations this
-//! instance holds (open ones and those ended within the kept window).
+//! ?window=7d&format=json|md|html[&end=INSTANT]`, computed from the
+//! escalations this instance holds (open ones and those ended within the
+//! kept window). The window ends now, or at `end` (RFC 3339 or epoch ms):
+//! a fixed end gives the same figures whenever it is asked, so reports of
+//! past periods can be compared and archived.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -34,9 +37,10 @@ fn bad(message: String) -> Response {
     (StatusCode::BAD_REQUEST, message).into_response()
 }
 
-/// The states a report needs: ended and open escalations, and problem
-/// signatures (for when a KB suggestion went out).
-pub const REPORT_PREFIXES: [&[u8]; 3] = [b"r:", b"t:", b"s:"];
+/// The states a report needs: ended, open and ended-but-not-yet-placed
+/// escalations, and problems (for when a KB suggestion went out; `s:` as
+/// earlier versions kept them).
+pub const REPORT_PREFIXES: [&[u8]; 5] = [b"r:", b"t:", b"w:", b"q:", b"s:"];
 
 /// Splits aggregator states into escalation records and suggested problem
 /// signatures (signature, suggested at).
@@ -46,9 +50,15 @@ pub fn split_states(states: Vec<AggState>) -> (Vec<EscalationRecord>, Vec<(Strin
     for s in states {
         match s {
             AggState::Done(r) | AggState::Open(r) => records.push(*r),
+            AggState::Tracked(t) => records.push(t.record),
             AggState::Signature(st) => {
                 if let Some(at) = st.suggested_at_ms {
                     suggested.push((st.signature, at));
+                }
+            }
+            AggState::Problem(p) => {
+                if let Some(at) = p.suggested_at_ms {
+                    suggested.push((p.signature, at));
                 }
             }
             AggState::Pending(_) => {}
@@ -57,17 +67,43 @@ pub fn split_states(states: Vec<AggState>) -> (Vec<EscalationRecord>, Vec<(Strin
     (records, suggested)
 }
 
-/// A report of `kind` over the window ending `now`, from aggregator states
-/// (the service's, or those a replay of an events file leaves).
+/// The period a report covers: `window_ms` back from `end_ms` (inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub window_ms: i64,
+    pub end_ms: i64,
+}
+
+impl Span {
+    /// From the user's `window` (e.g. `7d`) and optional `end` (RFC 3339 or
+    /// epoch ms; `now` when absent). Errors name the parameter.
+    pub fn parse(window: &str, end: Option<&str>, now: i64) -> Result<Span, String> {
+        let window_ms = match escalator_calendar::parse_duration(window, 86_400_000) {
+            Ok(ms) if ms > 0 => ms,
+            Ok(_) => return Err("window must be positive".into()),
+            Err(e) => return Err(format!("window: {e}")),
+        };
+        let end_ms = match end {
+            Some(text) => {
+                escalator_calendar::parse_instant(text).map_err(|e| format!("end: {e}"))?
+            }
+            None => now,
+        };
+        Ok(Span { window_ms, end_ms })
+    }
+}
+
+/// A report of `kind` over `span`, from aggregator states (the service's, or
+/// those a replay of an events file leaves), as known at `now`.
 pub fn report_from_states(
     kind: &str,
     states: Vec<AggState>,
     queues: &[QueueCapacity],
-    window_ms: i64,
+    span: Span,
     now: i64,
 ) -> Option<escalator_proto::v1::Report> {
     let (records, suggested) = split_states(states);
-    let mut report = build(kind, &records, queues, window_ms, now)?;
+    let mut report = build(kind, &records, queues, span, now)?;
     attach_suggestions(&mut report, &records, &suggested);
     Some(report)
 }
@@ -110,17 +146,18 @@ pub async fn report_states(q: &QueryHandle<AggState>) -> Result<Vec<AggState>, S
     Ok(out)
 }
 
-/// Builds a report of `kind` over the window ending now.
+/// Builds a report of `kind` over `span`; `now` clips what has not
+/// happened yet (open escalations, hops not yet reached).
 pub fn build(
     kind: &str,
     records: &[EscalationRecord],
     queues: &[QueueCapacity],
-    window_ms: i64,
+    span: Span,
     now: i64,
 ) -> Option<escalator_proto::v1::Report> {
     let window = Window {
-        start_ms: now - window_ms,
-        end_ms: now + 1,
+        start_ms: span.end_ms - span.window_ms,
+        end_ms: span.end_ms + 1,
     };
     let inner = match kind {
         "utilization" => report::Report::Utilization(escalator_reports::utilization_report(
@@ -163,19 +200,21 @@ async fn handle(
     Path(kind): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let window_text = q.get("window").map_or("7d", String::as_str);
-    let window_ms = match escalator_calendar::parse_duration(window_text, 86_400_000) {
-        Ok(ms) if ms > 0 => ms,
-        Ok(_) => return bad("window must be positive".into()),
-        Err(e) => return bad(format!("window: {e}")),
+    let now = r.clock.now_ms();
+    let span = match Span::parse(
+        q.get("window").map_or("7d", String::as_str),
+        q.get("end").map(String::as_str),
+        now,
+    ) {
+        Ok(span) => span,
+        Err(e) => return bad(e),
     };
     let format = q.get("format").map_or("json", String::as_str);
     let states = match report_states(&r.queries).await {
         Ok(x) => x,
         Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e).into_response(),
     };
-    let now = r.clock.now_ms();
-    let Some(report) = report_from_states(&kind, states, &r.queues, window_ms, now) else {
+    let Some(report) = report_from_states(&kind, states, &r.queues, span, now) else {
         return (
             StatusCode::NOT_FOUND,
             "reports: utilization, resolution, deflection\n",
@@ -187,5 +226,57 @@ async fn handle(
             ([(header::CONTENT_TYPE, content_type)], body).into_response()
         }
         None => bad("format: json, md or html".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_span_ends_now_or_at_the_given_instant() {
+        let now = 1_774_623_600_000;
+        assert_eq!(
+            Span::parse("7d", None, now),
+            Ok(Span {
+                window_ms: 7 * 86_400_000,
+                end_ms: now
+            })
+        );
+        assert_eq!(
+            Span::parse("24h", Some("2026-03-01T00:00:00Z"), now).map(|s| s.end_ms),
+            Ok(1_772_323_200_000)
+        );
+        assert_eq!(
+            Span::parse("24h", Some("1772323200000"), now).map(|s| s.end_ms),
+            Ok(1_772_323_200_000)
+        );
+        let bad_end = Span::parse("7d", Some("yesterday"), now).unwrap_err();
+        assert!(bad_end.starts_with("end: "), "{bad_end}");
+        assert!(Span::parse("0d", None, now).is_err());
+        assert!(
+            Span::parse("soon", None, now)
+                .unwrap_err()
+                .starts_with("window")
+        );
+    }
+
+    #[test]
+    fn a_report_over_a_past_span_counts_only_that_span() {
+        let day = 86_400_000;
+        let end = 100 * day;
+        let span = Span {
+            window_ms: 7 * day,
+            end_ms: end,
+        };
+        let Some(report::Report::Deflection(d)) =
+            build("deflection", &[], &[], span, end + 30 * day).and_then(|r| r.report)
+        else {
+            panic!("a deflection report");
+        };
+        assert_eq!(
+            (d.window_start_ms, d.window_end_ms),
+            (end - 7 * day, end + 1)
+        );
     }
 }

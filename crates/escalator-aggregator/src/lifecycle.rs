@@ -9,6 +9,7 @@ use escalator_proto::v1::{
     TicketEvent,
 };
 use escalator_reports::EscalationRecord;
+use serde::{Deserialize, Serialize};
 
 fn tier_name(t: i32) -> &'static str {
     match SupportTier::try_from(t).unwrap_or(SupportTier::Unspecified) {
@@ -107,15 +108,54 @@ pub fn from_decision(d: &EscalationDecision) -> EscalationRecord {
     }
 }
 
-pub fn routed(r: &mut EscalationRecord, routed: &RoutedEscalation) {
-    r.domain = routed.domain.clone();
-    r.queue = routed.queue_id.clone();
-    r.tier = tier_name(routed.tier).to_owned();
-    if routed.reroute.is_some() {
-        r.reroutes += 1;
-        r.accepted_ms = None;
+/// One placement of an escalation by the router, as much as the record
+/// needs of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Placement {
+    pub routed_at_ms: i64,
+    pub domain: String,
+    pub queue: String,
+    pub tier: String,
+    /// 0 for the first placement; the router numbers each re-route.
+    pub reroute_count: u32,
+}
+
+impl Placement {
+    pub fn of(routed: &RoutedEscalation) -> Placement {
+        Placement {
+            routed_at_ms: routed.routed_at_ms,
+            domain: routed.domain.clone(),
+            queue: routed.queue_id.clone(),
+            tier: tier_name(routed.tier).to_owned(),
+            reroute_count: routed
+                .reroute
+                .as_ref()
+                .map_or(0, |r| r.reroute_count.max(1)),
+        }
     }
-    r.routed_ms.get_or_insert(routed.routed_at_ms);
+}
+
+/// Sets where the escalation is from every placement known so far. The
+/// placements of one escalation come on different topics (one per domain),
+/// which are not ordered against each other: the result depends only on
+/// the set, never on the order they arrived in. The latest placement (the
+/// router's own count, then time) says where it is; the first one when it
+/// was routed.
+pub fn place(r: &mut EscalationRecord, placements: &[Placement]) {
+    let Some(latest) = placements.iter().max_by(|a, b| {
+        (a.reroute_count, a.routed_at_ms, &a.queue).cmp(&(
+            b.reroute_count,
+            b.routed_at_ms,
+            &b.queue,
+        ))
+    }) else {
+        return;
+    };
+    r.domain = latest.domain.clone();
+    r.queue = latest.queue.clone();
+    r.tier = latest.tier.clone();
+    r.routed_ms = placements.iter().map(|p| p.routed_at_ms).min();
+    r.reroutes = placements.iter().filter(|p| p.reroute_count > 0).count() as u32;
 }
 
 /// What a ticket event means for the open record. Returns true when the
@@ -129,7 +169,9 @@ pub fn event(r: &mut EscalationRecord, ev: &TicketEvent) -> bool {
             false
         }
         Some(Kind::DomainReassigned(d)) => {
+            // The router places it again; pickup starts over in the new queue.
             r.domain = d.to_domain.clone();
+            r.accepted_ms = None;
             false
         }
         Some(Kind::SentBackToL1(_)) => {
@@ -179,4 +221,9 @@ pub fn hops(r: &EscalationRecord) -> Vec<(&'static str, f64)> {
         out.push(("total", secs(r.queue_entered_ms, res)));
     }
     out
+}
+
+/// When the escalation ended: resolved, sent back to L1 or superseded.
+pub fn ended_ms(r: &EscalationRecord) -> Option<i64> {
+    r.resolved_ms.or(r.sent_back_ms).or(r.superseded_ms)
 }

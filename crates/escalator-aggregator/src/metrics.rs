@@ -8,8 +8,10 @@ pub const ESCALATIONS: &str = "escalator_aggregator_escalations_total";
 pub const RESOLVED: &str = "escalator_aggregator_resolved_total";
 pub const SLA_BREACHES: &str = "escalator_aggregator_sla_breaches_total";
 pub const DEFLECTABLE: &str = "escalator_aggregator_deflectable_escalations_total";
-pub const KB_SUGGESTIONS: &str = "escalator_aggregator_kb_suggestions_total";
+// Not `kb_...`: promtool's lint reads "kb" as kilobytes.
+pub const KB_SUGGESTIONS: &str = "escalator_aggregator_article_suggestions_total";
 pub const REOPENED_AFTER_ESCALATION: &str = "escalator_aggregator_reopened_after_escalation_total";
+pub const UNEXPECTED_PLACEMENTS: &str = "escalator_aggregator_unexpected_placements_total";
 
 pub fn describe() {
     describe_histogram!(
@@ -40,11 +42,16 @@ pub fn describe() {
     describe_counter!(
         KB_SUGGESTIONS,
         Unit::Count,
-        "Knowledge-base suggestions published."
+        "Knowledge-base article suggestions published to kb.updates."
     );
     describe_counter!(
         REOPENED_AFTER_ESCALATION,
         Unit::Count,
         "Reopens of tickets whose escalation had ended."
+    );
+    describe_counter!(
+        UNEXPECTED_PLACEMENTS,
+        Unit::Count,
+        "Routed escalations that came after their escalation had finished with every placement it expected (router and aggregator disagree on reassignments)."
     );
 }

@@ -12,6 +12,10 @@ pub struct Topics {
     pub routed_prefix: String,
     pub domains: Vec<String>,
     pub kb_updates: String,
+    /// Ended deflectable escalations keyed by problem signature: the
+    /// aggregator writes and reads it to count each problem across all
+    /// partitions. Same partition count as the other inputs.
+    pub problems: String,
 }
 
 impl Default for Topics {
@@ -34,6 +38,7 @@ impl Default for Topics {
             .map(|s| (*s).to_owned())
             .collect(),
             kb_updates: "kb.updates".into(),
+            problems: "escalations.problems".into(),
         }
     }
 }

@@ -10,12 +10,14 @@ use std::time::Duration;
 
 use escalator_proto::v1::ticket_event::{Kind, Resolved, SpecialistAccepted};
 use escalator_proto::v1::*;
+use escalator_runtime::headers::FORWARDED_FROM;
 use escalator_tests::http::{free_port, request, wait_ok};
 use escalator_tests::kafka::{
     RawReader, bootstrap, create_topics, flush, now_ms, producer, unique,
 };
 use escalator_tests::process::KillOnDrop;
 use prost::Message;
+use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::BaseRecord;
 
 struct Setup {
@@ -24,6 +26,7 @@ struct Setup {
     decisions: String,
     prefix: String,
     kb: String,
+    problems: String,
     _dir: tempfile::TempDir,
 }
 
@@ -35,19 +38,21 @@ fn setup() -> Setup {
         decisions: unique("ag-decisions"),
         prefix: format!("{}.", unique("ag-routed")),
         kb: unique("ag-kb"),
+        problems: unique("ag-problems"),
         _dir: dir,
     };
     let group = unique("ag-aggregator");
     std::fs::write(
         &s.config,
         format!(
-            "kb_min_count = 3\n[kafka]\nbootstrap_servers = \"{}\"\ngroup_id = \"{group}\"\ninstance_id = \"e2e-0\"\n[dead_letters]\ntopic = \"{}\"\n[topics]\nevents = \"{}\"\ndecisions = \"{}\"\nrouted_prefix = \"{}\"\ndomains = [\"identity\", \"database\"]\nkb_updates = \"{}\"\n",
+            "kb_min_count = 3\n[kafka]\nbootstrap_servers = \"{}\"\ngroup_id = \"{group}\"\ninstance_id = \"e2e-0\"\n[dead_letters]\ntopic = \"{}\"\n[topics]\nevents = \"{}\"\ndecisions = \"{}\"\nrouted_prefix = \"{}\"\ndomains = [\"identity\", \"database\"]\nkb_updates = \"{}\"\nproblems = \"{}\"\n",
             bootstrap(),
             unique("ag-dlq"),
             s.events,
             s.decisions,
             s.prefix,
-            s.kb
+            s.kb,
+            s.problems
         ),
     )
     .unwrap();
@@ -59,6 +64,7 @@ fn setup() -> Setup {
         (&identity, 1),
         (&database, 1),
         (&s.kb, 1),
+        (&s.problems, 1),
     ]);
     s
 }
@@ -141,23 +147,41 @@ fn reports_and_one_kb_suggestion_across_a_restart() {
             }
             .encode_to_vec()
         };
-        p.send(BaseRecord::to(&s.events).key(&ticket).payload(&ev(
-            Kind::SpecialistAccepted(SpecialistAccepted {
-                specialist_id: "kenji".into(),
-                ..Default::default()
-            }),
-            at + 120_000,
-        )))
+        // Specialist actions as the evaluator forwards them: on the
+        // decisions topic, after the decision.
+        let forwarded = || {
+            OwnedHeaders::new().insert(Header {
+                key: FORWARDED_FROM,
+                value: Some(s.events.as_bytes()),
+            })
+        };
+        p.send(
+            BaseRecord::to(&s.decisions)
+                .key(&ticket)
+                .headers(forwarded())
+                .payload(&ev(
+                    Kind::SpecialistAccepted(SpecialistAccepted {
+                        specialist_id: "kenji".into(),
+                        ..Default::default()
+                    }),
+                    at + 120_000,
+                )),
+        )
         .unwrap();
-        p.send(BaseRecord::to(&s.events).key(&ticket).payload(&ev(
-            Kind::Resolved(Resolved {
-                resolution_code: "how_to".into(),
-                category: ResolutionCategory::HowTo as i32,
-                notes: "Send a new reset link. Links expire after 15 minutes.".into(),
-                ..Default::default()
-            }),
-            at + 600_000,
-        )))
+        p.send(
+            BaseRecord::to(&s.decisions)
+                .key(&ticket)
+                .headers(forwarded())
+                .payload(&ev(
+                    Kind::Resolved(Resolved {
+                        resolution_code: "how_to".into(),
+                        category: ResolutionCategory::HowTo as i32,
+                        notes: "Send a new reset link. Links expire after 15 minutes.".into(),
+                        ..Default::default()
+                    }),
+                    at + 600_000,
+                )),
+        )
         .unwrap();
     }
     flush(&p);

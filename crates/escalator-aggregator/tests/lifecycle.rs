@@ -1,14 +1,17 @@
 //! The aggregator's processor on an injected clock: an escalation's hops
-//! from decision, routing and specialist events; ended records kept; one
-//! knowledge-base suggestion when a deflectable problem recurs, not two.
+//! from decision, routing and specialist events (forwarded on the decisions
+//! topic, as the evaluator does); ended records kept; one knowledge-base
+//! suggestion when a deflectable problem recurs, not two; and the same
+//! records whatever order the topics interleave in.
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use escalator_aggregator::lifecycle;
 use escalator_aggregator::processor::{AggState, Aggregator};
-use escalator_proto::v1::ticket_event::{Kind, Resolved, SpecialistAccepted};
+use escalator_proto::v1::ticket_event::{DomainReassigned, Kind, Resolved, SpecialistAccepted};
 use escalator_proto::v1::*;
-use escalator_runtime::{Output, Record, Task};
+use escalator_runtime::headers::FORWARDED_FROM;
+use escalator_runtime::{Header, Output, Record, Task};
 use prost::Message;
 
 const T0: i64 = 1_796_000_000_000;
@@ -19,6 +22,7 @@ fn aggregator() -> Aggregator {
         events_topic: "events".into(),
         routed_prefix: "routed.".into(),
         kb_topic: "kb.updates".into(),
+        problems_topic: "problems".into(),
         window_ms: 7 * 86_400_000,
         kb_min_count: 3,
     }
@@ -31,7 +35,33 @@ struct H {
 }
 
 impl H {
+    fn new() -> H {
+        H {
+            p: aggregator(),
+            task: Task::default(),
+            offset: 0,
+        }
+    }
+
     fn send(&mut self, topic: &str, key: &str, value: Vec<u8>, now: i64) -> Vec<Output> {
+        self.deliver(topic, key, value, &[], now)
+    }
+
+    /// A specialist event as the evaluator forwards it: on the decisions
+    /// topic, in the ticket's order.
+    fn forward(&mut self, key: &str, value: Vec<u8>, now: i64) -> Vec<Output> {
+        let h = [Header::new(FORWARDED_FROM, "events")];
+        self.deliver("decisions", key, value, &h, now)
+    }
+
+    fn deliver(
+        &mut self,
+        topic: &str,
+        key: &str,
+        value: Vec<u8>,
+        headers: &[Header],
+        now: i64,
+    ) -> Vec<Output> {
         self.offset += 1;
         let rec = Record {
             topic,
@@ -39,13 +69,23 @@ impl H {
             offset: self.offset,
             key: Some(key.as_bytes()),
             value: &value,
-            headers: &[],
+            headers,
             timestamp_ms: None,
         };
         let mut out = Vec::new();
         self.task.process(&self.p, &rec, now, &mut out).unwrap();
         self.task.commit();
-        out
+        // The aggregator reads its own problems topic back (one partition
+        // here, so the same task).
+        let mut all = Vec::new();
+        for o in out {
+            if o.topic == "problems" {
+                let key = String::from_utf8(o.key.clone().unwrap()).unwrap();
+                all.extend(self.deliver("problems", &key, o.value.clone(), &[], now));
+            }
+            all.push(o);
+        }
+        all
     }
 }
 
@@ -118,8 +158,7 @@ fn hops_of_one_escalation() {
         routed("T1", T0 + 2_000),
         T0 + 2_000,
     );
-    h.send(
-        "events",
+    h.forward(
         "T1",
         event(
             "T1",
@@ -131,8 +170,7 @@ fn hops_of_one_escalation() {
         ),
         T0 + 600_000,
     );
-    h.send(
-        "events",
+    h.forward(
         "T1",
         event(
             "T1",
@@ -186,8 +224,7 @@ fn a_recurring_deflectable_problem_gives_one_suggestion() {
         let at = T0 + i * 3_600_000;
         h.send("decisions", &t, decision(&t, at), at);
         h.send("routed.identity", &t, routed(&t, at + 1_000), at + 1_000);
-        h.send(
-            "events",
+        h.forward(
             &t,
             event(
                 &t,
@@ -199,8 +236,7 @@ fn a_recurring_deflectable_problem_gives_one_suggestion() {
             ),
             at + 60_000,
         );
-        let out = h.send(
-            "events",
+        let out = h.forward(
             &t,
             event(
                 &t,
@@ -231,53 +267,285 @@ fn a_recurring_deflectable_problem_gives_one_suggestion() {
 }
 
 #[test]
-fn specialist_events_that_arrive_before_the_decision_still_count() {
-    // Topics are not ordered against each other: a replay can deliver the
-    // resolution before the decision it belongs to.
-    let mut h = H {
-        p: aggregator(),
-        task: Task::default(),
-        offset: 0,
-    };
-    h.send(
-        "events",
-        "T9",
-        event(
-            "T9",
-            T0 + 600_000,
-            Kind::SpecialistAccepted(SpecialistAccepted {
-                specialist_id: "mira".into(),
-                ..Default::default()
-            }),
-        ),
-        T0 + 700_000,
-    );
-    h.send(
-        "events",
-        "T9",
-        event(
-            "T9",
-            T0 + 1_200_000,
-            Kind::Resolved(Resolved {
-                resolution_code: "bug_fix".into(),
-                ..Default::default()
-            }),
-        ),
-        T0 + 700_000,
-    );
+fn placements_that_arrive_before_the_decision_still_count() {
+    // Topics are not ordered against each other: the routing can come
+    // before the decision it belongs to.
+    let mut h = H::new();
     h.send(
         "routed.identity",
         "T9",
         routed("T9", T0 + 1_000),
+        T0 + 1_000,
+    );
+    assert!(h.task.state(b"p:T9").is_some(), "kept until its decision");
+    h.send("decisions", "T9", decision("T9", T0), T0 + 1_000);
+    assert!(h.task.state(b"p:T9").is_none(), "nothing left pending");
+    accept(&mut h, "T9", T0 + 600_000, "mira");
+    resolve(&mut h, "T9", T0 + 1_200_000, "bug_fix");
+    let done = done(&h, "esc-T9");
+    assert_eq!(done.specialist.as_deref(), Some("mira"));
+    assert_eq!(done.routed_ms, Some(T0 + 1_000));
+    assert_eq!(lifecycle::hops(&done).last(), Some(&("total", 3000.0)));
+}
+
+fn accept(h: &mut H, t: &str, at: i64, who: &str) -> Vec<Output> {
+    h.forward(
+        t,
+        event(
+            t,
+            at,
+            Kind::SpecialistAccepted(SpecialistAccepted {
+                specialist_id: who.into(),
+                ..Default::default()
+            }),
+        ),
+        at,
+    )
+}
+
+fn resolve(h: &mut H, t: &str, at: i64, code: &str) -> Vec<Output> {
+    h.forward(
+        t,
+        event(
+            t,
+            at,
+            Kind::Resolved(Resolved {
+                resolution_code: code.into(),
+                category: ResolutionCategory::BugFix as i32,
+                ..Default::default()
+            }),
+        ),
+        at,
+    )
+}
+
+fn reassign(h: &mut H, t: &str, at: i64, to: &str) -> Vec<Output> {
+    h.forward(
+        t,
+        event(
+            t,
+            at,
+            Kind::DomainReassigned(DomainReassigned {
+                to_domain: to.into(),
+                ..Default::default()
+            }),
+        ),
+        at,
+    )
+}
+
+fn done(h: &H, id: &str) -> escalator_reports::EscalationRecord {
+    match h.task.state(format!("r:{id}").as_bytes()) {
+        Some(AggState::Done(r)) => (**r).clone(),
+        other => panic!("{id}: {other:?}"),
+    }
+}
+
+fn placed(ticket: &str, at: i64, domain: &str, count: u32) -> Vec<u8> {
+    RoutedEscalation {
+        escalation_id: format!("esc-{ticket}"),
+        ticket_id: ticket.into(),
+        domain: domain.into(),
+        queue_id: format!("l2-{domain}"),
+        tier: SupportTier::L2 as i32,
+        routed_at_ms: at,
+        reroute: (count > 0).then(|| Reroute {
+            reroute_count: count,
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+    .encode_to_vec()
+}
+
+/// One escalation's inputs: the decision and its lifecycle in ticket order
+/// (the decisions topic), and its two placements (two domain topics).
+enum Input {
+    Decision,
+    Accept(i64),
+    Reassign,
+    Resolve,
+    Placed(&'static str, i64, u32),
+}
+
+fn deliver(h: &mut H, t: &str, input: &Input) {
+    match input {
+        Input::Decision => {
+            h.send("decisions", t, decision(t, T0), T0);
+        }
+        Input::Accept(at) => {
+            accept(h, t, *at, "kenji");
+        }
+        Input::Reassign => {
+            reassign(h, t, T0 + 900_000, "database");
+        }
+        Input::Resolve => {
+            resolve(h, t, T0 + 7_200_000, "bug_fix");
+        }
+        Input::Placed(domain, at, count) => {
+            let topic = format!("routed.{domain}");
+            h.send(&topic, t, placed(t, *at, domain, *count), *at);
+        }
+    }
+}
+
+#[test]
+fn the_record_does_not_depend_on_how_the_topics_interleave() {
+    // Decided, placed in identity, accepted, reassigned to database (placed
+    // again), accepted there, resolved. The decisions topic keeps its own
+    // order; each placement may come anywhere relative to it and to the
+    // other placement.
+    let lifecycle = [
+        Input::Decision,
+        Input::Accept(T0 + 600_000),
+        Input::Reassign,
+        Input::Accept(T0 + 1_800_000),
+        Input::Resolve,
+    ];
+    let first = Input::Placed("identity", T0 + 1_000, 0);
+    let second = Input::Placed("database", T0 + 900_000, 1);
+    let mut seen = Vec::new();
+    for i in 0..=lifecycle.len() {
+        for j in 0..=lifecycle.len() {
+            for second_first in [false, true] {
+                let mut order: Vec<&Input> = lifecycle.iter().collect();
+                let (a, b) = if second_first {
+                    (&second, &first)
+                } else {
+                    (&first, &second)
+                };
+                let (lo, hi) = (i.min(j), i.max(j));
+                order.insert(hi, b);
+                order.insert(lo, a);
+                let mut h = H::new();
+                for input in order {
+                    deliver(&mut h, "T5", input);
+                }
+                seen.push(done(&h, "esc-T5"));
+                assert!(h.task.state(b"w:esc-T5").is_none());
+                assert!(h.task.state(b"p:T5").is_none());
+            }
+        }
+    }
+    let want = &seen[0];
+    assert_eq!(
+        (want.domain.as_str(), want.queue.as_str(), want.reroutes),
+        ("database", "l2-database", 1)
+    );
+    assert_eq!(want.routed_ms, Some(T0 + 1_000));
+    assert_eq!(want.accepted_ms, Some(T0 + 1_800_000), "pickup starts over");
+    assert!(seen.iter().all(|r| r == want), "{} orders", seen.len());
+}
+
+#[test]
+fn an_escalation_that_ends_before_its_placement_waits_for_it() {
+    let mut h = H::new();
+    h.send("decisions", "T7", decision("T7", T0), T0);
+    accept(&mut h, "T7", T0 + 60_000, "ines");
+    let out = resolve(&mut h, "T7", T0 + 600_000, "how_to");
+    assert!(out.is_empty());
+    assert!(h.task.state(b"r:esc-T7").is_none(), "not finished yet");
+    assert!(
+        h.task.state(b"w:esc-T7").is_some(),
+        "waiting for its placement"
+    );
+    // A report meanwhile still counts it.
+    let states: Vec<AggState> = h.task.committed_state().map(|(_, s)| s.clone()).collect();
+    let (records, _) = escalator_aggregator::http::split_states(states);
+    assert_eq!(records.len(), 1);
+    h.send(
+        "routed.identity",
+        "T7",
+        routed("T7", T0 + 1_000),
         T0 + 700_000,
     );
-    assert!(h.task.state(b"r:esc-T9").is_none());
-    h.send("decisions", "T9", decision("T9", T0), T0 + 700_000);
-    let done = match h.task.state(b"r:esc-T9") {
-        Some(AggState::Done(r)) => (**r).clone(),
-        other => panic!("{other:?}"),
-    };
-    assert_eq!(done.specialist.as_deref(), Some("mira"));
-    assert_eq!(lifecycle::hops(&done).last(), Some(&("total", 3000.0)));
-    assert!(h.task.state(b"p:T9").is_none(), "nothing left pending");
+    let r = done(&h, "esc-T7");
+    assert_eq!(
+        (r.domain.as_str(), r.routed_ms),
+        ("identity", Some(T0 + 1_000))
+    );
+    assert!(h.task.state(b"w:esc-T7").is_none());
+}
+
+/// Ended how-to escalations of one problem as the problems topic carries
+/// them (key: signature; value: the record as JSON), from a ticket task.
+fn occurrences(n: i64) -> Vec<(String, Vec<u8>)> {
+    let mut h = H::new();
+    let mut out = Vec::new();
+    for i in 0..n {
+        let t = format!("P{i}");
+        let at = T0 + i * 3_600_000;
+        h.send("decisions", &t, decision(&t, at), at);
+        h.send("routed.identity", &t, routed(&t, at + 1_000), at + 1_000);
+        accept(&mut h, &t, at + 60_000, "kenji");
+        let resolved = h.forward(
+            &t,
+            event(
+                &t,
+                at + 600_000,
+                Kind::Resolved(Resolved {
+                    resolution_code: "how_to".into(),
+                    category: ResolutionCategory::HowTo as i32,
+                    notes: "Send a new reset link.".into(),
+                    ..Default::default()
+                }),
+            ),
+            at + 600_000,
+        );
+        out.extend(
+            resolved
+                .into_iter()
+                .filter(|o| o.topic == "problems")
+                .map(|o| (String::from_utf8(o.key.unwrap()).unwrap(), o.value)),
+        );
+    }
+    out
+}
+
+#[test]
+fn a_problem_is_counted_across_partitions_whatever_the_order() {
+    let all = occurrences(5);
+    assert_eq!(all.len(), 5, "each ended how-to is one occurrence");
+    assert!(
+        all.iter().all(|(k, _)| *k == all[0].0),
+        "keyed by signature"
+    );
+    // The signature's task gets the occurrences interleaved from several
+    // ticket partitions: every order gives one suggestion at the third
+    // recurrence.
+    let orders: [[usize; 5]; 4] = [
+        [0, 1, 2, 3, 4],
+        [4, 3, 2, 1, 0],
+        [2, 0, 4, 1, 3],
+        [3, 4, 0, 2, 1],
+    ];
+    let mut states = Vec::new();
+    for order in orders {
+        let mut h = H::new();
+        let mut suggestions = Vec::new();
+        for i in order {
+            let (key, value) = &all[i];
+            let out = h.deliver("problems", key, value.clone(), &[], T0);
+            suggestions.extend(out.into_iter().filter(|o| o.topic == "kb.updates"));
+        }
+        // Delivered twice (a retried batch): counted once.
+        let (key, value) = &all[order[0]];
+        assert!(
+            h.deliver("problems", key, value.clone(), &[], T0)
+                .is_empty()
+        );
+        assert_eq!(suggestions.len(), 1, "{order:?}");
+        let q = format!("q:{}", all[0].0);
+        match h.task.state(q.as_bytes()) {
+            Some(AggState::Problem(p)) => {
+                assert_eq!(p.occurrences.len(), 5);
+                states.push(p.suggested_at_ms);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // The third ticket's resolution: two hours after the first escalation,
+    // plus ten minutes.
+    assert_eq!(states[0], Some(T0 + 2 * 3_600_000 + 600_000));
+    assert!(states.iter().all(|s| *s == states[0]), "{states:?}");
 }

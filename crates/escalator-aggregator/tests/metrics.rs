@@ -10,7 +10,8 @@ use std::time::Instant;
 use escalator_aggregator::processor::{AggState, Aggregator};
 use escalator_proto::v1::ticket_event::{Kind, Resolved, SpecialistAccepted};
 use escalator_proto::v1::*;
-use escalator_runtime::{Record, Task};
+use escalator_runtime::headers::FORWARDED_FROM;
+use escalator_runtime::{Header, Record, Task};
 use prost::Message;
 
 const DOMAINS: [&str; 8] = [
@@ -44,25 +45,44 @@ fn metrics_with_all_label_sets_pass_promtool() {
         events_topic: "events".into(),
         routed_prefix: "routed.".into(),
         kb_topic: "kb".into(),
+        problems_topic: "problems".into(),
         window_ms: 7 * 86_400_000,
         kb_min_count: 3,
     };
     let mut task: Task<AggState> = Task::default();
     let t0 = 1_796_000_000_000i64;
     let mut n = 0i64;
+    // Specialist events come forwarded on the decisions topic, as the
+    // evaluator sends them.
+    let forwarded = [Header::new(FORWARDED_FROM, "events")];
     let mut send = |topic: &str, key: &str, value: Vec<u8>, at: i64| {
-        n += 1;
-        let rec = Record {
-            topic,
-            partition: 0,
-            offset: n,
-            key: Some(key.as_bytes()),
-            value: &value,
-            headers: &[],
-            timestamp_ms: None,
-        };
-        task.process(&p, &rec, at, &mut Vec::new()).unwrap();
-        task.commit();
+        let mut queue = vec![(topic.to_owned(), key.as_bytes().to_vec(), value)];
+        while let Some((topic, key, value)) = queue.pop() {
+            n += 1;
+            let (topic, headers) = if topic == "events" {
+                ("decisions", &forwarded[..])
+            } else {
+                (topic.as_str(), &[][..])
+            };
+            let rec = Record {
+                topic,
+                partition: 0,
+                offset: n,
+                key: Some(&key),
+                value: &value,
+                headers,
+                timestamp_ms: None,
+            };
+            let mut out = Vec::new();
+            task.process(&p, &rec, at, &mut out).unwrap();
+            task.commit();
+            // The problems topic comes back to the aggregator.
+            queue.extend(
+                out.into_iter()
+                    .filter(|o| o.topic == "problems")
+                    .map(|o| (o.topic, o.key.unwrap_or_default(), o.value)),
+            );
+        }
     };
     for (i, domain) in DOMAINS.iter().enumerate() {
         for (j, tier) in TIERS.iter().enumerate() {
@@ -125,8 +145,11 @@ fn metrics_with_all_label_sets_pass_promtool() {
                     "events",
                     &ticket,
                     ev(
+                        // How-to answers recur per domain: every domain's
+                        // problem is suggested.
                         Kind::Resolved(Resolved {
-                            resolution_code: "bug_fix".into(),
+                            resolution_code: "how_to".into(),
+                            category: ResolutionCategory::HowTo as i32,
                             ..Default::default()
                         }),
                         at + 3_600_000,
@@ -151,6 +174,10 @@ fn metrics_with_all_label_sets_pass_promtool() {
     );
     assert!(body.contains("escalator_aggregator_hop_duration_seconds_bucket"));
     assert!(body.contains("hop=\"pickup_to_resolution\""));
+    assert!(
+        body.contains(escalator_aggregator::metrics::KB_SUGGESTIONS),
+        "every metric is populated"
+    );
 
     escalator_tests::promtool::check_metrics(&body);
 }

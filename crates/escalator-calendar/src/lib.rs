@@ -60,3 +60,39 @@ pub use error::CalendarError;
 pub fn rfc3339(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
 }
+
+/// An instant given by a user: RFC 3339 (`2026-11-30T09:00:00Z`, any
+/// offset) or Unix epoch milliseconds. The error says what was expected.
+pub fn parse_instant(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    if let Ok(ms) = text.parse::<i64>() {
+        return Ok(ms);
+    }
+    text.parse::<jiff::Timestamp>()
+        .map(|t| t.as_millisecond())
+        .map_err(|_| {
+            format!("{text:?} is not an instant (expected RFC 3339 such as 2026-11-30T09:00:00Z, or Unix epoch milliseconds)")
+        })
+}
+
+#[cfg(test)]
+mod instant_tests {
+    use super::*;
+
+    #[test]
+    fn instants_parse_from_rfc3339_or_epoch_ms() {
+        assert_eq!(parse_instant("2026-03-27T15:00:00Z"), Ok(1_774_623_600_000));
+        assert_eq!(
+            parse_instant("2026-03-27T16:00:00+01:00"),
+            Ok(1_774_623_600_000)
+        );
+        assert_eq!(parse_instant(" 1774623600000 "), Ok(1_774_623_600_000));
+        assert_eq!(
+            parse_instant(&rfc3339(1_774_623_600_123)),
+            Ok(1_774_623_600_123)
+        );
+        let err = parse_instant("last tuesday").unwrap_err();
+        assert!(err.contains("RFC 3339"), "{err}");
+        assert!(parse_instant("").is_err());
+    }
+}

@@ -39,6 +39,7 @@ pub fn specs(routing: &Routing, partitions: i32, replication: i32) -> Vec<TopicS
         "tickets.events".to_owned(),
         "escalations.decisions".to_owned(),
         "kb.updates".to_owned(),
+        "escalations.problems".to_owned(),
         "tickets.dlq".to_owned(),
     ];
     names.extend(

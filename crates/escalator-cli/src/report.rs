@@ -1,5 +1,6 @@
 //! `escalator report <utilization|resolution|deflection> --window 7d
-//! --format json|md|html [--url http://127.0.0.1:9465] [--out FILE]`:
+//! [--end INSTANT] --format json|md|html [--url http://127.0.0.1:9465]
+//! [--out FILE]`:
 //! fetches a report from a running aggregator (its HTTP port), or with
 //! `--events FILE` computes it offline by replaying an events file through
 //! the processors, and prints it or writes it to a file.
@@ -16,6 +17,10 @@ pub struct Args {
     /// How far back the report looks, e.g. 24h, 7d, 30d.
     #[arg(long, default_value = "7d")]
     window: String,
+    /// Where the window ends: RFC 3339 (2026-11-30T00:00:00Z) or Unix epoch
+    /// milliseconds. Default: now (with --events, the last event).
+    #[arg(long)]
+    end: Option<String>,
     /// json, md or html.
     #[arg(long, default_value = "md")]
     format: String,
@@ -41,22 +46,23 @@ pub struct Args {
 /// The report computed from a replay of an events file.
 fn offline(args: &Args, events: &std::path::Path) -> Result<String, String> {
     use escalator_standalone::{Config, events as ev, replay};
-    let window_ms = escalator_calendar::parse_duration(&args.window, 86_400_000)
-        .map_err(|e| format!("--window: {e}"))?;
-    if window_ms <= 0 {
-        return Err("--window must be positive".into());
-    }
+    // Checked before the replay, which can take a while.
+    escalator_aggregator::http::Span::parse(&args.window, args.end.as_deref(), 0)
+        .map_err(|e| format!("--{e}"))?;
     let cfg = Config::load(args.policy.as_deref(), args.routing.as_deref())?;
     let lines = ev::read_all(events).map_err(|e| format!("{}: {e}", events.display()))?;
     let outcome = replay::replay(&lines, &cfg, &replay::Options::default())
         .map_err(|e| format!("replay: {e:#}"))?;
-    let now = outcome.end_ms.unwrap_or(0);
+    let last = outcome.end_ms.unwrap_or(0);
+    let span = escalator_aggregator::http::Span::parse(&args.window, args.end.as_deref(), last)
+        .map_err(|e| format!("--{e}"))?;
+    // Everything up to and including the last event is known.
     let report = escalator_aggregator::http::report_from_states(
         &args.kind,
         outcome.aggregator,
         &cfg.queues(),
-        window_ms,
-        now,
+        span,
+        last + 1,
     )
     .ok_or("unknown report")?;
     escalator_aggregator::http::render(&report, &args.format)
@@ -75,10 +81,16 @@ pub fn run(args: &Args) -> i32 {
         );
         return 1;
     }
-    let path = format!(
+    let mut path = format!(
         "/reports/{}?window={}&format={}",
-        args.kind, args.window, args.format
+        args.kind,
+        query_escape(&args.window),
+        query_escape(&args.format)
     );
+    if let Some(end) = &args.end {
+        path.push_str("&end=");
+        path.push_str(&query_escape(end));
+    }
     let fetched = match &args.events {
         Some(events) => offline(args, events).map(|body| (200, body)),
         None => get(&args.url, &path),
@@ -149,6 +161,20 @@ fn get(url: &str, path: &str) -> Result<(u16, String), String> {
         body.to_owned()
     };
     Ok((status, body))
+}
+
+/// Percent-escapes a query value (an RFC 3339 offset's `+` would otherwise
+/// read as a space).
+fn query_escape(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn dechunk(mut s: &str) -> String {

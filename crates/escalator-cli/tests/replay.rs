@@ -7,22 +7,12 @@
 
 mod common;
 
-use common::escalator;
+use common::{escalator, stdout};
 
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn stdout(args: &[&str]) -> String {
-    let out = escalator().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "escalator {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 fn history(dir: &Path) -> String {
@@ -168,6 +158,43 @@ fn reports_from_an_events_file() {
     .unwrap();
     let text = util.to_string();
     assert!(text.contains("l2-"), "queues: {text}");
+    // A window of the past: ten days before the end of the history.
+    let last_end = util["utilization"]["windowEndMs"]
+        .as_str()
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap();
+    let end = last_end - 1 - 10 * 86_400_000;
+    let past: serde_json::Value = serde_json::from_str(&stdout(&[
+        "report",
+        "utilization",
+        "--events",
+        &h,
+        "--window",
+        "7d",
+        "--end",
+        &escalator_calendar::rfc3339(end),
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(
+        past["utilization"]["windowStartMs"],
+        (end - 7 * 86_400_000).to_string()
+    );
+    assert_eq!(past["utilization"]["windowEndMs"], (end + 1).to_string());
+    let out = escalator()
+        .args([
+            "report",
+            "utilization",
+            "--events",
+            &h,
+            "--end",
+            "last week",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("--end"), "{err}");
     let md = stdout(&[
         "report",
         "resolution",

@@ -223,18 +223,6 @@ impl Evaluator {
 }
 
 /// Specialist events the router acts on.
-fn is_lifecycle(ev: &TicketEvent) -> bool {
-    matches!(
-        ev.kind,
-        Some(
-            Kind::SpecialistAccepted(_)
-                | Kind::DomainReassigned(_)
-                | Kind::SentBackToL1(_)
-                | Kind::Resolved(_)
-        )
-    )
-}
-
 fn kind_label(k: EscalationKind) -> &'static str {
     match k {
         EscalationKind::Escalate => "escalate",
@@ -282,7 +270,7 @@ impl Processor for Evaluator {
         // so it sees pickups, moves and resolutions in the ticket's own order
         // relative to the decisions (two topics would interleave differently
         // on every run).
-        if is_lifecycle(&ev) && !s.last_escalation_id.is_empty() {
+        if escalator_proto::is_specialist_action(&ev) && !s.last_escalation_id.is_empty() {
             ctx.emit(
                 Output::new(&self.decisions_topic, key.clone(), record.value.to_vec())
                     .with_header(

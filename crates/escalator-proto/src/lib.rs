@@ -17,6 +17,23 @@ pub fn content_type<T: prost::Name>() -> String {
     format!("application/x-protobuf; messageType={}", T::full_name())
 }
 
+/// A specialist's action on an escalated ticket: picked up, moved to
+/// another domain, sent back to L1, resolved. The evaluator forwards these
+/// on the decisions topic, in the ticket's order, for the router and the
+/// aggregator.
+pub fn is_specialist_action(ev: &v1::TicketEvent) -> bool {
+    use v1::ticket_event::Kind;
+    matches!(
+        ev.kind,
+        Some(
+            Kind::SpecialistAccepted(_)
+                | Kind::DomainReassigned(_)
+                | Kind::SentBackToL1(_)
+                | Kind::Resolved(_)
+        )
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::v1::*;

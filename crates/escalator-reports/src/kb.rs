@@ -158,6 +158,35 @@ fn dedup<I: IntoIterator<Item = String>>(items: I, max: usize) -> Vec<String> {
         .collect()
 }
 
+/// When a problem first recurred `min_count` times: the earliest end of one
+/// of `records` (ended escalations of one signature) by which at least
+/// `min_count` of them had ended, escalated within `window_ms` before it.
+/// A function of the set alone, so the answer does not depend on the order
+/// the records were learnt in.
+pub fn first_recurrence(
+    records: &[EscalationRecord],
+    min_count: usize,
+    window_ms: i64,
+) -> Option<i64> {
+    let mut ends: Vec<i64> = records
+        .iter()
+        .filter_map(EscalationRecord::ended_ms)
+        .collect();
+    ends.sort_unstable();
+    ends.dedup();
+    ends.into_iter().find(|&t| {
+        records
+            .iter()
+            .filter(|r| {
+                r.ended_ms().is_some_and(|e| e <= t)
+                    && r.escalated_ms >= t - window_ms
+                    && r.escalated_ms <= t
+            })
+            .count()
+            >= min_count.max(1)
+    })
+}
+
 /// Escalations per day with `signature` (as built by [`signature`]) in
 /// `[suggested_at_ms - window_ms, suggested_at_ms)` versus
 /// `[suggested_at_ms, suggested_at_ms + window_ms)`, by `escalated_ms`.

@@ -15,7 +15,7 @@ mod signature;
 mod utilization;
 
 pub use deflection::{deflection_report, is_deflectable, specialist_ms};
-pub use kb::{kb_suggestions, rate_before_after, suggestion_id};
+pub use kb::{first_recurrence, kb_suggestions, rate_before_after, suggestion_id};
 pub use percentile::percentile;
 pub use record::{DAY_MS, EscalationRecord, QueueCapacity, Window};
 pub use report::wrap_report;

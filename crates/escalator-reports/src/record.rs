@@ -39,6 +39,15 @@ pub struct EscalationRecord {
     pub subject: String,
 }
 
+impl EscalationRecord {
+    /// When it ended: resolved, sent back to L1 or superseded.
+    pub fn ended_ms(&self) -> Option<i64> {
+        self.resolved_ms
+            .or(self.sent_back_ms)
+            .or(self.superseded_ms)
+    }
+}
+
 /// Half-open report window; a record belongs to it when `escalated_ms` is in `[start_ms, end_ms)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {

@@ -242,3 +242,59 @@ fn rate_before_and_after_a_suggestion() {
     );
     assert_eq!(rate_before_after(&records, &sig, 0, 0), (0.0, 0.0));
 }
+
+/// The threshold as a stream sees it when records arrive in the order they
+/// ended: the first end at which `k` ended records escalated within the
+/// window before it.
+fn first_recurrence_in_order(records: &[EscalationRecord], k: usize, window: i64) -> Option<i64> {
+    let mut sorted: Vec<(i64, &EscalationRecord)> = records
+        .iter()
+        .filter_map(|r| r.ended_ms().map(|t| (t, r)))
+        .collect();
+    sorted.sort_by_key(|(t, _)| *t);
+    let mut seen: Vec<&EscalationRecord> = Vec::new();
+    for (t, r) in sorted {
+        seen.push(r);
+        let n = seen
+            .iter()
+            .filter(|x| x.escalated_ms >= t - window && x.escalated_ms <= t)
+            .count();
+        if n >= k {
+            return Some(t);
+        }
+    }
+    None
+}
+
+#[test]
+fn first_recurrence_is_what_an_in_order_stream_sees_whatever_the_order() {
+    let records = history(7, 600);
+    let mut by_sig: std::collections::BTreeMap<String, Vec<EscalationRecord>> = Default::default();
+    for r in records.into_iter().filter(is_deflectable) {
+        by_sig
+            .entry(signature(&r.domain, &r.error_signature, &r.resolution_code))
+            .or_default()
+            .push(r);
+    }
+    let mut found = 0;
+    let mut rng = common::Rng::new(3);
+    for group in by_sig.values() {
+        for (k, window) in [(2, DAY), (3, 7 * DAY), (5, 30 * DAY)] {
+            let want = first_recurrence_in_order(group, k, window);
+            found += usize::from(want.is_some());
+            assert_eq!(escalator_reports::first_recurrence(group, k, window), want);
+            // Any arrival order gives the same answer.
+            let mut shuffled = group.clone();
+            for i in (1..shuffled.len()).rev() {
+                let j = rng.below(i as u64 + 1) as usize;
+                shuffled.swap(i, j);
+            }
+            assert_eq!(
+                escalator_reports::first_recurrence(&shuffled, k, window),
+                want
+            );
+        }
+    }
+    assert!(found >= 5, "the history recurs: {found}");
+    assert_eq!(escalator_reports::first_recurrence(&[], 1, DAY), None);
+}

@@ -20,6 +20,7 @@ pub const EVENTS: &str = "tickets.events";
 pub const DECISIONS: &str = "escalations.decisions";
 pub const ROUTED_PREFIX: &str = "escalations.routed.";
 pub const KB_UPDATES: &str = "kb.updates";
+pub const PROBLEMS: &str = "escalations.problems";
 pub const DEAD_LETTERS: &str = "tickets.dlq";
 
 /// Processor names, for state queries.
@@ -60,12 +61,14 @@ pub fn open(dir: &Path, cfg: &Config, clock: Arc<dyn Clock>) -> Result<Pipeline,
         .collect();
     let mut inputs = vec![EVENTS, DECISIONS];
     inputs.extend(routed.iter().map(String::as_str));
+    inputs.push(PROBLEMS);
     p.add(
         Aggregator {
             decisions_topic: DECISIONS.into(),
             events_topic: EVENTS.into(),
             routed_prefix: ROUTED_PREFIX.into(),
             kb_topic: KB_UPDATES.into(),
+            problems_topic: PROBLEMS.into(),
             window_ms: cfg.window_ms,
             kb_min_count: cfg.kb_min_count,
         },

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use escalator_aggregator::http::report_from_states;
+use escalator_aggregator::http::{Span, report_from_states};
 use escalator_generator::{Settings, generate};
 use escalator_proto::v1::report;
 use escalator_standalone::events::{event_time, lines_from_values};
@@ -42,7 +42,10 @@ fn report(r: &Run, kind: &str, window_ms: i64) -> report::Report {
         kind,
         r.outcome.aggregator.clone(),
         &r.cfg.queues(),
-        window_ms,
+        Span {
+            window_ms,
+            end_ms: now,
+        },
         now,
     )
     .unwrap()

@@ -65,6 +65,7 @@ impl Deployment {
             &topics.events,
             &topics.decisions,
             &topics.kb_updates,
+            &topics.problems,
             &topics.dead_letters,
         ]
         .into_iter()

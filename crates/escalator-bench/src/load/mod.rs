@@ -30,8 +30,9 @@ use rdkafka::producer::BaseProducer;
 use serde_json::Value;
 
 use deploy::Deployment;
+use escalator_tests::groups::{Group, Progress};
 use feed::{Feed, Pace};
-use watch::{Group, Produced, Progress, read_routed};
+use watch::{Produced, read_routed};
 
 pub struct LoadSettings {
     pub bootstrap: String,

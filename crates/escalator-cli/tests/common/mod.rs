@@ -9,6 +9,17 @@ pub fn escalator() -> Command {
     Command::new(env!("CARGO_BIN_EXE_escalator"))
 }
 
+/// What `escalator ARGS` prints; it must succeed.
+pub fn stdout(args: &[&str]) -> String {
+    let out = escalator().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "escalator {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// What `escalator replay --format json` prints for `history` (plus `extra`
 /// arguments), one JSON object per routed escalation, sorted for comparison.
 pub fn replay_json(history: &Path, extra: &[&str]) -> Vec<String> {
