@@ -27,6 +27,8 @@ pub struct Deployment {
     pub events: String,
     pub decisions: String,
     pub routed: Vec<String>,
+    /// The aggregator's own problems topic (also one of its inputs).
+    pub problems: String,
     pub partitions: i32,
     pub dir: tempfile::TempDir,
     configs: BTreeMap<&'static str, PathBuf>,
@@ -118,6 +120,7 @@ impl Deployment {
             events: topics.events.clone(),
             decisions: topics.decisions.clone(),
             routed,
+            problems: topics.problems.clone(),
             partitions,
             dir,
             configs,

@@ -119,6 +119,7 @@ fn groups(d: &Deployment) -> anyhow::Result<Vec<Group>> {
     let b = &d.bootstrap;
     let mut aggregator_inputs = vec![d.events.clone(), d.decisions.clone()];
     aggregator_inputs.extend(d.routed.iter().cloned());
+    aggregator_inputs.push(d.problems.clone());
     Ok(vec![
         Group::new(b, "ingestor", &d.group("ingestor"), vec![d.raw.clone()], p)?,
         Group::new(
