@@ -43,7 +43,10 @@ fn main() {
         kb_topic: t.kb_updates.clone(),
         problems_topic: t.problems.clone(),
         window_ms: settings.window_ms,
-        kb_min_count: settings.kb_min_count.max(1),
+        // A problem keeps its newest MAX_OCCURRENCES occurrences.
+        kb_min_count: settings
+            .kb_min_count
+            .clamp(1, escalator_aggregator::processor::MAX_OCCURRENCES),
     };
     let code = run_kafka_service(
         "aggregator",

@@ -73,8 +73,20 @@ pub struct ProblemState {
 }
 
 /// Occurrences kept per problem: enough for a threshold of that many and
-/// for a draft's examples.
-pub const MAX_OCCURRENCES: usize = 200;
+/// for a draft's examples, and with [`MAX_TEXT`] the whole state stays far
+/// below Kafka's default 1 MB record limit (it is one changelog record).
+pub const MAX_OCCURRENCES: usize = 64;
+
+/// Characters of an occurrence's subject and resolution notes that travel
+/// to the problems topic (a draft quotes the first steps of the notes).
+pub const MAX_TEXT: usize = 2_000;
+
+/// The first `max` characters of `s`.
+fn clip(s: &mut String, max: usize) {
+    if let Some((at, _)) = s.char_indices().nth(max) {
+        s.truncate(at);
+    }
+}
 
 /// An escalation while its life is still being folded: the record, and the
 /// router's placements joined to it in whatever order they came.
@@ -229,7 +241,11 @@ impl Aggregator {
             // To wherever its problem is counted.
             let sig =
                 escalator_reports::signature(&r.domain, &r.error_signature, &r.resolution_code);
-            let value = serde_json::to_vec(&r).unwrap_or_default();
+            let mut occurrence = r.clone();
+            clip(&mut occurrence.subject, MAX_TEXT);
+            clip(&mut occurrence.resolution_notes, MAX_TEXT);
+            occurrence.kb_articles.truncate(16);
+            let value = serde_json::to_vec(&occurrence).unwrap_or_default();
             ctx.emit(
                 Output::new(&self.problems_topic, sig.into_bytes(), value)
                     .with_header(CONTENT_TYPE, b"application/json")

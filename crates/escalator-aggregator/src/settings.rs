@@ -51,7 +51,8 @@ pub struct AggregatorSettings {
     pub topics: Topics,
     /// Recurrence window for KB suggestions, and how long ended escalations are kept.
     pub window_ms: i64,
-    /// Recurrences of a deflectable problem within the window that trigger a suggestion.
+    /// Recurrences of a deflectable problem within the window that trigger a
+    /// suggestion (1 to 64).
     pub kb_min_count: usize,
     /// Queue capacities for utilization (the router's routing file; empty:
     /// the built-in default).

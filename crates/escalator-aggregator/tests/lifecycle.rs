@@ -549,3 +549,39 @@ fn a_problem_is_counted_across_partitions_whatever_the_order() {
     assert_eq!(states[0], Some(T0 + 2 * 3_600_000 + 600_000));
     assert!(states.iter().all(|s| *s == states[0]), "{states:?}");
 }
+
+#[test]
+fn an_occurrence_travels_with_its_long_texts_clipped() {
+    let mut h = H::new();
+    h.send("decisions", "L1", decision("L1", T0), T0);
+    h.send(
+        "routed.identity",
+        "L1",
+        routed("L1", T0 + 1_000),
+        T0 + 1_000,
+    );
+    let notes = "Ask the user to request a new link. ".repeat(400);
+    let out = h.forward(
+        "L1",
+        event(
+            "L1",
+            T0 + 600_000,
+            Kind::Resolved(Resolved {
+                resolution_code: "how_to".into(),
+                category: ResolutionCategory::HowTo as i32,
+                notes: notes.clone(),
+                ..Default::default()
+            }),
+        ),
+        T0 + 600_000,
+    );
+    let occurrence = out.iter().find(|o| o.topic == "problems").unwrap();
+    let r: escalator_reports::EscalationRecord = serde_json::from_slice(&occurrence.value).unwrap();
+    assert_eq!(
+        r.resolution_notes.chars().count(),
+        escalator_aggregator::processor::MAX_TEXT
+    );
+    assert!(notes.starts_with(&r.resolution_notes));
+    // The record kept for the reports has the notes whole.
+    assert_eq!(done(&h, "esc-L1").resolution_notes, notes);
+}
