@@ -47,7 +47,9 @@ impl Config {
             ingestor,
             retention_ms: evaluator.retention_ms,
             window_ms: aggregator.window_ms,
-            kb_min_count: aggregator.kb_min_count.max(1),
+            kb_min_count: aggregator
+                .kb_min_count
+                .clamp(1, escalator_aggregator::processor::MAX_OCCURRENCES),
         })
     }
 
