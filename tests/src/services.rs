@@ -74,9 +74,8 @@ pub fn config(
             t.routed_prefix
         ),
         _ => format!(
-            "routing_file = \"{}\"\n[topics]\nevents = \"{}\"\ndecisions = \"{}\"\nrouted_prefix = \"{}\"\ndomains = [{}]\nkb_updates = \"{}\"\nproblems = \"{}\"\n",
+            "routing_file = \"{}\"\n[topics]\ndecisions = \"{}\"\nrouted_prefix = \"{}\"\ndomains = [{}]\nkb_updates = \"{}\"\nproblems = \"{}\"\n",
             routing.display(),
-            t.events,
             t.decisions,
             t.routed_prefix,
             t.domains

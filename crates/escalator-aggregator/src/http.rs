@@ -61,7 +61,7 @@ pub fn split_states(states: Vec<AggState>) -> (Vec<EscalationRecord>, Vec<(Strin
                     suggested.push((p.signature, at));
                 }
             }
-            AggState::Pending(_) => {}
+            AggState::Pending(_) | AggState::LastEnded(_) => {}
         }
     }
     (records, suggested)

@@ -222,8 +222,3 @@ pub fn hops(r: &EscalationRecord) -> Vec<(&'static str, f64)> {
     }
     out
 }
-
-/// When the escalation ended: resolved, sent back to L1 or superseded.
-pub fn ended_ms(r: &EscalationRecord) -> Option<i64> {
-    r.resolved_ms.or(r.sent_back_ms).or(r.superseded_ms)
-}

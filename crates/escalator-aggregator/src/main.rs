@@ -1,6 +1,6 @@
 //! `escalator-aggregator`: the aggregator as a Kafka service over the
-//! events, decisions and routed topics (all keyed by ticket id) and its own
-//! problems topic (keyed by problem signature), all co-partitioned.
+//! decisions and routed topics (keyed by ticket id) and its own problems
+//! topic (keyed by problem signature), all co-partitioned.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -33,12 +33,11 @@ fn main() {
         clock: Arc::new(SystemClock),
     });
     let t = &settings.topics;
-    let mut inputs = vec![t.events.clone(), t.decisions.clone()];
+    let mut inputs = vec![t.decisions.clone()];
     inputs.extend(t.domains.iter().map(|d| format!("{}{d}", t.routed_prefix)));
     inputs.push(t.problems.clone());
     let processor = Aggregator {
         decisions_topic: t.decisions.clone(),
-        events_topic: t.events.clone(),
         routed_prefix: t.routed_prefix.clone(),
         kb_topic: t.kb_updates.clone(),
         problems_topic: t.problems.clone(),

@@ -19,7 +19,6 @@ use crate::metrics as m;
 
 pub struct Aggregator {
     pub decisions_topic: String,
-    pub events_topic: String,
     /// Routed topics start with this prefix.
     pub routed_prefix: String,
     pub kb_topic: String,
@@ -56,6 +55,9 @@ pub enum AggState {
     /// A problem signature's recent occurrences, from every partition (key
     /// `q:<signature>`), and when it first recurred enough to suggest.
     Problem(Box<ProblemState>),
+    /// The ticket's last ended escalation (key `l:<ticket>`), so a reopening
+    /// of the ticket marks it.
+    LastEnded(String),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -120,7 +122,10 @@ impl AggState {
         match self {
             AggState::Open(r) | AggState::Done(r) => Some(r),
             AggState::Tracked(t) => Some(&t.record),
-            AggState::Pending(_) | AggState::Signature(_) | AggState::Problem(_) => None,
+            AggState::Pending(_)
+            | AggState::Signature(_)
+            | AggState::Problem(_)
+            | AggState::LastEnded(_) => None,
         }
     }
 }
@@ -156,6 +161,10 @@ fn done_key(id: &str) -> Vec<u8> {
 
 fn waiting_key(id: &str) -> Vec<u8> {
     format!("w:{id}").into_bytes()
+}
+
+fn last_key(ticket: &str) -> Vec<u8> {
+    format!("l:{ticket}").into_bytes()
 }
 
 fn pending_key(ticket: &str) -> Vec<u8> {
@@ -202,12 +211,15 @@ impl Aggregator {
     /// arrived, or waits for them (kept until the window has passed).
     fn end(&self, ctx: &mut C<'_>, t: Tracked) {
         let id = t.record.escalation_id.clone();
+        let ended = t.record.ended_ms().unwrap_or(t.record.escalated_ms);
+        let last = last_key(&t.record.ticket_id);
+        ctx.set_timer(&last, EXPIRE, ended + self.window_ms);
+        ctx.put(&last, AggState::LastEnded(id.clone()));
         if t.placed() {
             self.finish(ctx, t.record);
             return;
         }
-        let at = lifecycle::ended_ms(&t.record).unwrap_or(t.record.escalated_ms);
-        ctx.set_timer(&waiting_key(&id), EXPIRE, at + self.window_ms);
+        ctx.set_timer(&waiting_key(&id), EXPIRE, ended + self.window_ms);
         ctx.put(&waiting_key(&id), AggState::Tracked(Box::new(t)));
     }
 
@@ -233,7 +245,7 @@ impl Aggregator {
         if r.sla_breached {
             metrics::counter!(m::SLA_BREACHES, "domain" => r.domain.clone()).increment(1);
         }
-        let ended = lifecycle::ended_ms(&r).unwrap_or(r.escalated_ms);
+        let ended = r.ended_ms().unwrap_or(r.escalated_ms);
         let key = done_key(&r.escalation_id);
         ctx.set_timer(&key, EXPIRE, ended + self.window_ms);
         if escalator_reports::is_deflectable(&r) {
@@ -382,6 +394,10 @@ impl Aggregator {
     /// to its decisions (as the evaluator forwards it on the decisions
     /// topic).
     fn on_lifecycle(&self, ctx: &mut C<'_>, ev: &TicketEvent) {
+        if matches!(ev.kind, Some(Kind::Reopened(_))) {
+            self.on_reopened(ctx, &ev.ticket_id);
+            return;
+        }
         let key = open_key(&ev.ticket_id);
         let Some(mut t) = tracked(ctx, &key) else {
             return;
@@ -396,6 +412,30 @@ impl Aggregator {
             // The placements say where it is once they are in.
             lifecycle::place(&mut t.record, &t.placements);
             ctx.put(&key, AggState::Tracked(Box::new(t)));
+        }
+    }
+
+    /// The ticket came back after its escalation ended: that resolution did
+    /// not hold. Marks the escalation, finished or still waiting for a
+    /// placement. A reopening while an escalation is open changes nothing.
+    fn on_reopened(&self, ctx: &mut C<'_>, ticket: &str) {
+        if tracked(ctx, &open_key(ticket)).is_some() {
+            return;
+        }
+        let Some(AggState::LastEnded(id)) = ctx.get(&last_key(ticket)).cloned() else {
+            return;
+        };
+        metrics::counter!(m::REOPENED_AFTER_ESCALATION).increment(1);
+        let done = done_key(&id);
+        if let Some(AggState::Done(mut r)) = ctx.get(&done).cloned() {
+            r.reopened = true;
+            ctx.put(&done, AggState::Done(r));
+            return;
+        }
+        let waiting = waiting_key(&id);
+        if let Some(mut t) = tracked(ctx, &waiting) {
+            t.record.reopened = true;
+            ctx.put(&waiting, AggState::Tracked(Box::new(t)));
         }
     }
 
@@ -464,7 +504,7 @@ impl Processor for Aggregator {
                 let ev = TicketEvent::decode(record.value).map_err(|e| {
                     Rejection::new("malformed_event", format!("not a TicketEvent: {e}"))
                 })?;
-                if escalator_proto::is_specialist_action(&ev) {
+                if escalator_proto::is_forwarded(&ev) {
                     self.on_lifecycle(ctx, &ev);
                 }
                 return Ok(());
@@ -497,17 +537,7 @@ impl Processor for Aggregator {
             self.on_routed(ctx, &routed, record.value);
             Ok(())
         } else {
-            let ev = TicketEvent::decode(record.value).map_err(|e| {
-                Rejection::new("malformed_event", format!("not a TicketEvent: {e}"))
-            })?;
-            // Specialist actions come forwarded on the decisions topic; from
-            // the events topic only the reopening of a ticket whose
-            // escalation has ended.
-            if matches!(ev.kind, Some(Kind::Reopened(_)))
-                && tracked(ctx, &open_key(&ev.ticket_id)).is_none()
-            {
-                metrics::counter!(m::REOPENED_AFTER_ESCALATION).increment(1);
-            }
+            // Not an input of the aggregator.
             Ok(())
         }
     }

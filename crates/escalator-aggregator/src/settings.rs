@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Topics {
-    pub events: String,
+    /// Decisions, and the specialist actions and reopenings the evaluator
+    /// forwards there in ticket order. (The events topic is not read: an
+    /// `events` key from older configs is ignored.)
     pub decisions: String,
     /// Routed topics, one per domain: `<routed_prefix><domain>`.
     pub routed_prefix: String,
@@ -21,7 +23,6 @@ pub struct Topics {
 impl Default for Topics {
     fn default() -> Self {
         Topics {
-            events: "tickets.events".into(),
             decisions: "escalations.decisions".into(),
             routed_prefix: "escalations.routed.".into(),
             domains: [

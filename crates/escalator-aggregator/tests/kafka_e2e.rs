@@ -22,7 +22,6 @@ use rdkafka::producer::BaseRecord;
 
 struct Setup {
     config: std::path::PathBuf,
-    events: String,
     decisions: String,
     prefix: String,
     kb: String,
@@ -34,7 +33,6 @@ fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let s = Setup {
         config: dir.path().join("aggregator.toml"),
-        events: unique("ag-events"),
         decisions: unique("ag-decisions"),
         prefix: format!("{}.", unique("ag-routed")),
         kb: unique("ag-kb"),
@@ -45,10 +43,9 @@ fn setup() -> Setup {
     std::fs::write(
         &s.config,
         format!(
-            "kb_min_count = 3\n[kafka]\nbootstrap_servers = \"{}\"\ngroup_id = \"{group}\"\ninstance_id = \"e2e-0\"\n[dead_letters]\ntopic = \"{}\"\n[topics]\nevents = \"{}\"\ndecisions = \"{}\"\nrouted_prefix = \"{}\"\ndomains = [\"identity\", \"database\"]\nkb_updates = \"{}\"\nproblems = \"{}\"\n",
+            "kb_min_count = 3\n[kafka]\nbootstrap_servers = \"{}\"\ngroup_id = \"{group}\"\ninstance_id = \"e2e-0\"\n[dead_letters]\ntopic = \"{}\"\n[topics]\ndecisions = \"{}\"\nrouted_prefix = \"{}\"\ndomains = [\"identity\", \"database\"]\nkb_updates = \"{}\"\nproblems = \"{}\"\n",
             bootstrap(),
             unique("ag-dlq"),
-            s.events,
             s.decisions,
             s.prefix,
             s.kb,
@@ -59,7 +56,6 @@ fn setup() -> Setup {
     let identity = format!("{}identity", s.prefix);
     let database = format!("{}database", s.prefix);
     create_topics(&[
-        (&s.events, 1),
         (&s.decisions, 1),
         (&identity, 1),
         (&database, 1),
@@ -152,7 +148,7 @@ fn reports_and_one_kb_suggestion_across_a_restart() {
         let forwarded = || {
             OwnedHeaders::new().insert(Header {
                 key: FORWARDED_FROM,
-                value: Some(s.events.as_bytes()),
+                value: Some(b"tickets.events".as_slice()),
             })
         };
         p.send(

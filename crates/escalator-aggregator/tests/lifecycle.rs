@@ -19,7 +19,6 @@ const T0: i64 = 1_796_000_000_000;
 fn aggregator() -> Aggregator {
     Aggregator {
         decisions_topic: "decisions".into(),
-        events_topic: "events".into(),
         routed_prefix: "routed.".into(),
         kb_topic: "kb.updates".into(),
         problems_topic: "problems".into(),
@@ -584,4 +583,58 @@ fn an_occurrence_travels_with_its_long_texts_clipped() {
     assert!(notes.starts_with(&r.resolution_notes));
     // The record kept for the reports has the notes whole.
     assert_eq!(done(&h, "esc-L1").resolution_notes, notes);
+}
+
+#[test]
+fn a_reopened_ticket_marks_the_escalation_that_ended_before() {
+    let mut h = H::new();
+    h.send("decisions", "R1", decision("R1", T0), T0);
+    accept(&mut h, "R1", T0 + 60_000, "ines");
+    resolve(&mut h, "R1", T0 + 600_000, "bug_fix");
+    let reopen = |h: &mut H, at: i64| {
+        h.forward(
+            "R1",
+            event(
+                "R1",
+                at,
+                Kind::Reopened(escalator_proto::v1::ticket_event::Reopened::default()),
+            ),
+            at,
+        )
+    };
+    // Still waiting for its placement: marked there.
+    reopen(&mut h, T0 + 900_000);
+    h.send(
+        "routed.identity",
+        "R1",
+        routed("R1", T0 + 1_000),
+        T0 + 950_000,
+    );
+    let r = done(&h, "esc-R1");
+    assert!(r.reopened);
+    let report = escalator_reports::utilization_report(
+        &[r],
+        &[],
+        escalator_reports::Window {
+            start_ms: T0 - 1,
+            end_ms: T0 + 86_400_000,
+        },
+        T0 + 86_400_000,
+    );
+    assert_eq!(report.queues[0].reopened, 1);
+
+    // Finished, then reopened: marked too; a second escalation of the ticket
+    // that is still open is left alone.
+    let mut h = H::new();
+    h.send("decisions", "R1", decision("R1", T0), T0);
+    h.send(
+        "routed.identity",
+        "R1",
+        routed("R1", T0 + 1_000),
+        T0 + 1_000,
+    );
+    resolve(&mut h, "R1", T0 + 600_000, "bug_fix");
+    assert!(!done(&h, "esc-R1").reopened);
+    reopen(&mut h, T0 + 900_000);
+    assert!(done(&h, "esc-R1").reopened);
 }

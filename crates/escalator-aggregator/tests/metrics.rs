@@ -42,7 +42,6 @@ fn metrics_with_all_label_sets_pass_promtool() {
     escalator_aggregator::metrics::describe();
     let p = Aggregator {
         decisions_topic: "decisions".into(),
-        events_topic: "events".into(),
         routed_prefix: "routed.".into(),
         kb_topic: "kb".into(),
         problems_topic: "problems".into(),

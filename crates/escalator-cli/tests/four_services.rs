@@ -79,6 +79,14 @@ impl Deployment {
         format!("{}-{service}", self.prefix)
     }
 
+    fn problems_topic(&self, service: &str) -> String {
+        if service == STEADY {
+            format!("{}.problems-steady", self.prefix)
+        } else {
+            self.topics.problems.clone()
+        }
+    }
+
     fn kb_topic(&self, service: &str) -> String {
         if service == STEADY {
             format!("{}.kb-steady", self.prefix)
@@ -374,9 +382,9 @@ fn compare(got: &[String], want: &[String], logs: &Path) {
 }
 
 /// Waits until `service`'s consumer group has processed its inputs to their
-/// end (the aggregator's: events, decisions and the routed topics).
+/// end (the aggregator's: decisions, problems and the routed topics).
 fn wait_drained(d: &Deployment, service: &str, timeout: Duration) {
-    let mut inputs = vec![d.topics.events.clone(), d.topics.decisions.clone()];
+    let mut inputs = vec![d.topics.decisions.clone(), d.problems_topic(service)];
     inputs.extend(d.topics.routed());
     let group = Group::new(&bootstrap(), "aggregator", &d.group(service), inputs, 3).unwrap();
     let end = Instant::now() + timeout;

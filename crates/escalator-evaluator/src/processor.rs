@@ -266,11 +266,11 @@ impl Processor for Evaluator {
         }
         metrics::counter!(m::EVENTS, "outcome" => if late { "late" } else { "applied" })
             .increment(1);
-        // The router follows escalations through the decisions topic only,
-        // so it sees pickups, moves and resolutions in the ticket's own order
-        // relative to the decisions (two topics would interleave differently
-        // on every run).
-        if escalator_proto::is_specialist_action(&ev) && !s.last_escalation_id.is_empty() {
+        // The router and the aggregator follow escalations through the
+        // decisions topic only, so they see pickups, moves, resolutions and
+        // reopenings in the ticket's own order relative to the decisions (two
+        // topics would interleave differently on every run).
+        if escalator_proto::is_forwarded(&ev) && !s.last_escalation_id.is_empty() {
             ctx.emit(
                 Output::new(&self.decisions_topic, key.clone(), record.value.to_vec())
                     .with_header(
@@ -287,16 +287,18 @@ impl Processor for Evaluator {
     }
 
     fn on_timer(&self, ctx: &mut Ctx<'_, TicketState>, timer: &Timer) -> Result<(), Rejection> {
-        let Some(s) = ctx.get(&timer.key).cloned() else {
+        let Some(current) = ctx.get(&timer.key) else {
             return Ok(());
         };
         if timer.name == EXPIRE {
-            if !s.is_open() {
+            // Only a read: no copy of the state.
+            if !current.is_open() {
                 ctx.delete(&timer.key);
                 ctx.cancel_timer(&timer.key, DEADLINE);
             }
             return Ok(());
         }
+        let s = current.clone();
         let key = timer.key.clone();
         self.decide(ctx, &key, s, timer.due_ms, "");
         Ok(())

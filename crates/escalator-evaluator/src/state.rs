@@ -8,7 +8,9 @@ use escalator_proto::v1::ticket_event::Kind;
 use escalator_proto::v1::{
     ActorRole, CommentVisibility, CustomerTier, Priority, SupportTier, TicketEvent, TicketStatus,
 };
-use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Text kept for the handoff packet, per ticket (newest kept when over).
 pub const MAX_TEXT_BYTES: usize = 48 * 1024;
@@ -84,7 +86,25 @@ pub struct Text {
     pub kind: String,
     pub role: i32,
     pub name: String,
-    pub body: String,
+    /// Shared, not copied, when the state is cloned: the evaluator clones a
+    /// ticket's state on every event (the runtime keeps the old one until the
+    /// record and the batch commit), and these bodies were most of that copy.
+    /// Encoded as a plain string, so the changelog format is unchanged.
+    #[serde(with = "shared_str")]
+    pub body: Arc<str>,
+}
+
+/// `Arc<str>` as serde's `str`: the same bytes as a `String` field.
+mod shared_str {
+    use super::{Arc, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(v)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
+        String::deserialize(d).map(Arc::from)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -248,7 +268,7 @@ impl TicketState {
                     kind: "subject".into(),
                     role: ActorRole::Customer as i32,
                     name: String::new(),
-                    body: s.clone(),
+                    body: Arc::from(s.as_str()),
                 });
             }
             self.subject = s.clone();
@@ -260,7 +280,7 @@ impl TicketState {
                     kind: "description".into(),
                     role: ActorRole::Customer as i32,
                     name: String::new(),
-                    body: d.clone(),
+                    body: Arc::from(d.as_str()),
                 });
             }
         }
@@ -370,7 +390,7 @@ impl TicketState {
                     },
                     role,
                     name: c.comment_id.clone(),
-                    body: c.body.clone(),
+                    body: Arc::from(c.body.as_str()),
                 });
                 // A public customer comment is a reply: it restarts the clock.
                 if customer && current && self.paused_since_ms.is_some() {
@@ -385,7 +405,7 @@ impl TicketState {
                     kind: "customer_reply".into(),
                     role: ActorRole::Customer as i32,
                     name: r.comment_id.clone(),
-                    body: r.body.clone(),
+                    body: Arc::from(r.body.as_str()),
                 });
                 if current && self.paused_since_ms.is_some() {
                     self.resume(at);
@@ -399,7 +419,7 @@ impl TicketState {
                     kind: "attachment".into(),
                     role: ActorRole::Unspecified as i32,
                     name: format!("{}|{}|{}", a.file_name, a.content_type, a.size_bytes),
-                    body: a.text_excerpt.clone(),
+                    body: Arc::from(a.text_excerpt.as_str()),
                 });
                 ("attachment_added", a.file_name.clone())
             }

@@ -34,6 +34,13 @@ pub fn is_specialist_action(ev: &v1::TicketEvent) -> bool {
     )
 }
 
+/// What the evaluator forwards on the decisions topic for an escalated
+/// ticket: the specialists' actions, and a reopening of the ticket (the
+/// aggregator marks the escalation whose resolution did not hold).
+pub fn is_forwarded(ev: &v1::TicketEvent) -> bool {
+    is_specialist_action(ev) || matches!(ev.kind, Some(v1::ticket_event::Kind::Reopened(_)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::v1::*;

@@ -16,7 +16,8 @@ use crate::record::{EscalationRecord, QueueCapacity, Window, most_common, tier_e
 /// - utilization: open intervals integrated exactly over
 ///   `[window.start_ms, min(window.end_ms, now_ms))`, divided by the span and the capacity;
 /// - reroutes_in: sum of `reroutes` of the queue's window records (the record
-///   keeps only its final queue, so `reroutes_out` is always 0).
+///   keeps only its final queue, so `reroutes_out` is always 0);
+/// - reopened: window records whose ticket was reopened after they ended.
 ///
 /// Specialists: `capacity`, `utilization` and `reassigned_out` are 0 because
 /// the records carry no per-specialist capacity or reassignment history.
@@ -104,6 +105,7 @@ fn queue_row(
         breaches: in_window.iter().filter(|r| r.sla_breached).count() as u32,
         reroutes_in: in_window.iter().map(|r| r.reroutes).sum(),
         reroutes_out: 0,
+        reopened: in_window.iter().filter(|r| r.reopened).count() as u32,
     }
 }
 

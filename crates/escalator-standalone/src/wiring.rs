@@ -59,13 +59,12 @@ pub fn open(dir: &Path, cfg: &Config, clock: Arc<dyn Clock>) -> Result<Pipeline,
         .iter()
         .map(|d| format!("{ROUTED_PREFIX}{}", d.name))
         .collect();
-    let mut inputs = vec![EVENTS, DECISIONS];
+    let mut inputs = vec![DECISIONS];
     inputs.extend(routed.iter().map(String::as_str));
     inputs.push(PROBLEMS);
     p.add(
         Aggregator {
             decisions_topic: DECISIONS.into(),
-            events_topic: EVENTS.into(),
             routed_prefix: ROUTED_PREFIX.into(),
             kb_topic: KB_UPDATES.into(),
             problems_topic: PROBLEMS.into(),

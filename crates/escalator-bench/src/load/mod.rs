@@ -117,7 +117,7 @@ pub fn run(settings: &LoadSettings, history: &[Value]) -> anyhow::Result<LoadRep
 fn groups(d: &Deployment) -> anyhow::Result<Vec<Group>> {
     let p = d.partitions;
     let b = &d.bootstrap;
-    let mut aggregator_inputs = vec![d.events.clone(), d.decisions.clone()];
+    let mut aggregator_inputs = vec![d.decisions.clone()];
     aggregator_inputs.extend(d.routed.iter().cloned());
     aggregator_inputs.push(d.problems.clone());
     Ok(vec![

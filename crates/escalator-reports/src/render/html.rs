@@ -205,6 +205,7 @@ fn utilization(out: &mut String, r: &UtilizationReport) {
                 q.capacity.to_string(),
                 format!("{:.1}%", q.utilization * 100.0),
                 q.breaches.to_string(),
+                q.reopened.to_string(),
             ]
         })
         .collect();
@@ -220,6 +221,7 @@ fn utilization(out: &mut String, r: &UtilizationReport) {
             "Capacity",
             "Utilization",
             "Breaches",
+            "Reopened",
         ],
         &rows,
     );

@@ -55,13 +55,13 @@ fn utilization(out: &mut String, r: &UtilizationReport) {
         r.window_start_ms, r.window_end_ms
     );
     out.push_str(
-        "| Queue | Domain | Received | Resolved | Open | Mean handling | Median handling | Capacity | Utilization | Breaches | Re-routes in |\n\
-         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| Queue | Domain | Received | Resolved | Open | Mean handling | Median handling | Capacity | Utilization | Breaches | Re-routes in | Reopened |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for q in &r.queues {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {:.1}% | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {:.1}% | {} | {} | {} |",
             cell(&q.queue_id),
             cell(&q.domain),
             q.received,
@@ -72,7 +72,8 @@ fn utilization(out: &mut String, r: &UtilizationReport) {
             q.capacity,
             q.utilization * 100.0,
             q.breaches,
-            q.reroutes_in
+            q.reroutes_in,
+            q.reopened
         );
     }
     out.push_str("\n## Specialists\n\n| Specialist | Queue | Accepted | Resolved | Open | Median handling | Sent back |\n|---|---|---:|---:|---:|---:|---:|\n");
