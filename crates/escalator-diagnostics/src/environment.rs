@@ -83,9 +83,22 @@ regex!(
     r"\bkubectl\b.*?\s(?:logs|describe pod|exec)\s+(?:-\S+\s+)*(?:pod/)?([a-z0-9][a-z0-9\-.]{2,252})"
 );
 regex!(K8S_ANY, r"(?i)cluster|namespace|pod|kubectl");
+// A `Key: value` line: KEY_VALUE says whether a line is one (a key of at
+// most 41 characters); KEY_VALUE_GROUPS, the same pattern with the key
+// unbounded, reads its groups. On a line KEY_VALUE matches both give the same
+// groups (the key starts at the first letter whatever the prefix, and the
+// lazy key tries the same lengths in the same order), but the bounded key
+// repeats a Unicode class 40 times: capturing with it cost about 90k
+// instructions a line, most of it clearing the backtracker's visited set.
+const KEY_VALUE_HEAD: &str = r"^\s*(?:[-*•]\s*)?(?:\*\*)?(\p{L}[\p{L}\p{N} ._/()\-]";
+const KEY_VALUE_TAIL: &str = r"?)(?:\*\*)?\s*[:：]\s*(?:\*\*)?\s*(\S.*?)\s*$";
 regex!(
     KEY_VALUE,
-    r"^\s*(?:[-*•]\s*)?(?:\*\*)?(\p{L}[\p{L}\p{N} ._/()\-]{0,40}?)(?:\*\*)?\s*[:：]\s*(?:\*\*)?\s*(\S.*?)\s*$"
+    &format!("{KEY_VALUE_HEAD}{{0,40}}{KEY_VALUE_TAIL}")
+);
+regex!(
+    KEY_VALUE_GROUPS,
+    &format!("{KEY_VALUE_HEAD}*{KEY_VALUE_TAIL}")
 );
 
 /// Keys that are structure of a ticket, not facts about its environment.
@@ -591,7 +604,10 @@ fn key_value(line: &str) -> Option<(String, &str)> {
     if !line.contains([':', '：']) || crate::steps::is_label(line) {
         return None;
     }
-    let caps = crate::text::capture(&KEY_VALUE, line)?;
+    if !KEY_VALUE.is_match(line) {
+        return None;
+    }
+    let caps = KEY_VALUE_GROUPS.captures(line)?;
     let key = normalize_key(caps.get(1)?.as_str());
     let value = caps.get(2)?.as_str();
     let words = key.split_whitespace().count();
@@ -617,6 +633,41 @@ mod tests {
         let mut c = Collector::default();
         c.scan(&doc, &vec![false; doc.lines.len()], false);
         c.finish()
+    }
+
+    #[test]
+    fn key_value_groups_read_as_the_bounded_pattern_would() {
+        let long = "k".repeat(41);
+        let longer = "k".repeat(42);
+        let lines = [
+            "Tenant: acme".to_owned(),
+            "  - **Browser**: Firefox 121  ".to_owned(),
+            "* **IdP** ：  ADFS".to_owned(),
+            "• Deploy (prod) v2: self-hosted: yes".to_owned(),
+            "***Key: x".to_owned(),
+            "-- Key: x".to_owned(),
+            "Région du cluster: eu-west-1".to_owned(),
+            format!("{long}: value"),
+            format!("{longer}: value"),
+            format!("a b: {longer}: c"),
+            "no colon here".to_owned(),
+            "Key:".to_owned(),
+        ];
+        for line in &lines {
+            let bounded = KEY_VALUE
+                .captures(line)
+                .map(|c| (c.get(1).map(|m| m.range()), c.get(2).map(|m| m.range())));
+            let read = KEY_VALUE.is_match(line).then(|| {
+                let c = KEY_VALUE_GROUPS.captures(line);
+                (
+                    c.as_ref().and_then(|c| c.get(1)).map(|m| m.range()),
+                    c.as_ref().and_then(|c| c.get(2)).map(|m| m.range()),
+                )
+            });
+            assert_eq!(read, bounded, "{line}");
+        }
+        assert!(KEY_VALUE.is_match(&format!("{long}: value")));
+        assert!(!KEY_VALUE.is_match(&format!("{longer}: value")));
     }
 
     #[test]

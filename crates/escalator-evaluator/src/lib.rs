@@ -1,7 +1,8 @@
 //! The evaluator: decides when an L1 case must escalate, and explains why.
 //!
 //! - `policy`: the TOML policy, validated with file/line/rule errors;
-//! - `state`: per-ticket state folded from events (event-time ordered);
+//! - `state`: per-ticket state folded from events (event-time ordered;
+//!   `shared`: the encoding of its shared fields);
 //! - `rules`, `complexity`, `custom`: evaluation at an injected time;
 //! - `packet`, `ids`: the decision's handoff packet and deterministic id;
 //! - `processor`: the stream processor with durable deadlines;
@@ -18,6 +19,7 @@ pub mod policy;
 pub mod processor;
 pub mod rules;
 pub mod settings;
+mod shared;
 pub mod state;
 
 pub use policy::{Policy, PolicyError};

@@ -10,7 +10,7 @@ use escalator_proto::v1::{
 };
 use std::sync::Arc;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 /// Text kept for the handoff packet, per ticket (newest kept when over).
 pub const MAX_TEXT_BYTES: usize = 48 * 1024;
@@ -74,9 +74,13 @@ pub struct TicketState {
 
     pub texts: Vec<Text>,
     pub text_bytes: usize,
-    pub timeline: Vec<Line>,
-    /// Recent event ids, to apply an event once even if it is delivered twice.
-    pub seen: Vec<String>,
+    /// Lines shared by the state's clones (see `shared`).
+    #[serde(with = "crate::shared::items")]
+    pub timeline: Vec<Arc<Line>>,
+    /// Recent event ids, to apply an event once even if it is delivered twice
+    /// (shared by the state's clones, see `shared`).
+    #[serde(with = "crate::shared::strs")]
+    pub seen: Vec<Arc<str>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,25 +90,9 @@ pub struct Text {
     pub kind: String,
     pub role: i32,
     pub name: String,
-    /// Shared, not copied, when the state is cloned: the evaluator clones a
-    /// ticket's state on every event (the runtime keeps the old one until the
-    /// record and the batch commit), and these bodies were most of that copy.
-    /// Encoded as a plain string, so the changelog format is unchanged.
-    #[serde(with = "shared_str")]
+    /// Shared by the state's clones (see `shared`); encoded as a string.
+    #[serde(with = "crate::shared::text")]
     pub body: Arc<str>,
-}
-
-/// `Arc<str>` as serde's `str`: the same bytes as a `String` field.
-mod shared_str {
-    use super::{Arc, Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(v)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<str>, D::Error> {
-        String::deserialize(d).map(Arc::from)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -186,7 +174,7 @@ impl TicketState {
     }
 
     fn push_line(&mut self, line: Line) {
-        self.timeline.push(line);
+        self.timeline.push(Arc::new(line));
         if self.timeline.len() > MAX_TIMELINE {
             self.timeline.remove(0);
         }
@@ -195,10 +183,10 @@ impl TicketState {
     /// Folds one event into the state. Returns false when the event was
     /// already applied (same event id seen recently).
     pub fn apply(&mut self, ev: &TicketEvent, pause_statuses: &[String]) -> bool {
-        if self.seen.iter().any(|id| id == &ev.event_id) {
+        if self.seen.iter().any(|id| **id == *ev.event_id) {
             return false;
         }
-        self.seen.push(ev.event_id.clone());
+        self.seen.push(Arc::from(ev.event_id.as_str()));
         if self.seen.len() > MAX_SEEN {
             self.seen.remove(0);
         }
