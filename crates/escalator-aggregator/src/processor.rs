@@ -287,8 +287,9 @@ impl Aggregator {
             return;
         }
         st.occurrences.push(r);
-        st.occurrences
-            .sort_by_key(|o| (o.ended_ms(), o.escalation_id.clone()));
+        st.occurrences.sort_by(|a, b| {
+            (a.ended_ms(), &a.escalation_id).cmp(&(b.ended_ms(), &b.escalation_id))
+        });
         let newest = st
             .occurrences
             .last()

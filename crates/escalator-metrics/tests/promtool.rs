@@ -1,46 +1,20 @@
 //! Renders pass `promtool check metrics` (Debian's prometheus package;
-//! `make test` installs it), escapes included. Like
-//! `escalator_tests::promtool::check_metrics`, whose crate cannot be a
-//! dev-dependency here (it depends on escalator-service, which depends on
-//! this crate), a missing promtool fails the test rather than skipping it.
+//! `make test` installs it), escapes included. A missing promtool fails the
+//! test rather than skipping it.
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use common::Rng;
 
-/// Panics with promtool's findings when `body` does not pass.
-fn check_metrics(body: &str) {
-    let mut child = match Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => panic!("promtool not found ({e}): run `make deps` (Debian package prometheus)"),
-    };
-    if let Some(mut stdin) = child.stdin.take() {
-        if let Err(e) = stdin.write_all(body.as_bytes()) {
-            panic!("writing to promtool: {e}");
-        }
-    }
-    let out = match child.wait_with_output() {
-        Ok(o) => o,
-        Err(e) => panic!("promtool: {e}"),
-    };
-    assert!(
-        out.status.success(),
-        "promtool: {}{}\n{body}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+// The workspace's promtool check, included as a file: its crate
+// (escalator-tests) cannot be a dev-dependency here (it depends on
+// escalator-service, which depends on this crate).
+#[path = "../../../tests/src/promtool.rs"]
+mod promtool;
+
+use promtool::check_metrics;
 
 const ALPHABET: [char; 12] = ['a', 'z', ' ', '"', '\\', '\n', 'é', '{', '}', ',', '=', '#'];
 
