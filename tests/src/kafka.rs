@@ -81,6 +81,34 @@ pub fn produce(producer: &BaseProducer, topic: &str, key: &str, value: &str) {
     }
 }
 
+/// Key of the records [`Reader::read_to_sentinels`] writes.
+pub const SENTINEL: &str = "sentinel";
+
+/// Produces `value` for key `<tag>-<p>` straight into partition `p` of
+/// `topic`, for every partition: markers behind everything produced before,
+/// so seeing their outputs shows that a processor has got past it all.
+/// Returns the keys.
+pub fn produce_markers(
+    producer: &BaseProducer,
+    topic: &str,
+    partitions: i32,
+    tag: &str,
+    value: &str,
+) -> Vec<String> {
+    let keys: Vec<String> = (0..partitions).map(|p| format!("{tag}-{p}")).collect();
+    for (p, key) in keys.iter().enumerate() {
+        let record = BaseRecord::to(topic)
+            .key(key.as_str())
+            .payload(value)
+            .partition(p as i32);
+        if let Err((e, _)) = producer.send(record) {
+            panic!("produce marker: {e}");
+        }
+    }
+    flush(producer);
+    keys
+}
+
 pub fn flush(producer: &BaseProducer) {
     if let Err(e) = producer.flush(Duration::from_secs(30)) {
         panic!("flush: {e}");
@@ -150,6 +178,36 @@ impl Reader {
         pred(&self.records)
     }
 
+    /// Reads everything already in `topic` (this reader's topic, with
+    /// `partitions` partitions): writes a sentinel record straight to every
+    /// partition and reads until each came back. Call it once the writers
+    /// are known to be past what is being checked (e.g. their markers were
+    /// read): whatever they committed before sits below the sentinels, so
+    /// "nothing more arrived" needs no quiet period. Sentinels are not kept.
+    pub fn read_to_sentinels(&mut self, topic: &str, partitions: i32, timeout: Duration) -> bool {
+        let p = producer();
+        let tag = unique("sentinel");
+        for partition in 0..partitions {
+            let record = BaseRecord::to(topic)
+                .key(SENTINEL)
+                .payload(tag.as_str())
+                .partition(partition);
+            if let Err((e, _)) = p.send(record) {
+                panic!("produce sentinel: {e}");
+            }
+        }
+        flush(&p);
+        let seen = |r: &[Read]| {
+            (0..partitions).all(|partition| {
+                r.iter()
+                    .any(|x| x.key == SENTINEL && x.value == tag && x.partition == partition)
+            })
+        };
+        let done = self.until(timeout, seen);
+        self.records.retain(|r| r.key != SENTINEL);
+        done
+    }
+
     /// Reads whatever arrives within `d`.
     pub fn poll_for(&mut self, d: Duration) {
         let end = Instant::now() + d;
@@ -216,6 +274,84 @@ impl RawReader {
         while out.len() < n && Instant::now() < end {
             if let Some(Ok(m)) = self.consumer.poll(Duration::from_millis(100)) {
                 out.push(m.payload().unwrap_or_default().to_vec());
+            }
+        }
+        out
+    }
+
+    /// Every value in `topic` (this reader's topic, with `partitions`
+    /// partitions) below its end offsets as they are now, transaction
+    /// markers included. For topics other services read, where sentinels
+    /// would be input; call it once the writers are known to be idle.
+    pub fn read_to_end(&mut self, topic: &str, partitions: i32, timeout: Duration) -> Vec<Vec<u8>> {
+        let ends: Vec<i64> = (0..partitions)
+            .map(|p| {
+                self.consumer
+                    .fetch_watermarks(topic, p, Duration::from_secs(10))
+                    .unwrap_or_else(|e| panic!("watermarks of {topic}: {e}"))
+                    .1
+            })
+            .collect();
+        let end = Instant::now() + timeout;
+        let mut out = Vec::new();
+        loop {
+            let positions = self
+                .consumer
+                .position()
+                .unwrap_or_else(|e| panic!("position: {e}"));
+            let reached = ends.iter().enumerate().all(|(p, high)| {
+                *high == 0
+                    || positions
+                        .find_partition(topic, p as i32)
+                        .and_then(|e| e.offset().to_raw())
+                        .is_some_and(|o| o >= *high)
+            });
+            if reached {
+                return out;
+            }
+            assert!(
+                Instant::now() < end,
+                "{topic} not read to its end {ends:?}: at {positions:?}"
+            );
+            if let Some(Ok(m)) = self.consumer.poll(Duration::from_millis(100)) {
+                out.push(m.payload().unwrap_or_default().to_vec());
+            }
+        }
+    }
+
+    /// Every value still to come in `topic` (this reader's topic, with
+    /// `partitions` partitions) up to sentinels written now to each
+    /// partition; see [`Reader::read_to_sentinels`]. Panics when they do not
+    /// come back within `timeout`.
+    pub fn read_to_sentinels(
+        &mut self,
+        topic: &str,
+        partitions: i32,
+        timeout: Duration,
+    ) -> Vec<Vec<u8>> {
+        let p = producer();
+        let tag = unique("sentinel");
+        for partition in 0..partitions {
+            let record = BaseRecord::to(topic)
+                .key(SENTINEL)
+                .payload(tag.as_str())
+                .partition(partition);
+            if let Err((e, _)) = p.send(record) {
+                panic!("produce sentinel: {e}");
+            }
+        }
+        flush(&p);
+        let end = Instant::now() + timeout;
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = Vec::new();
+        while seen.len() < partitions as usize {
+            assert!(Instant::now() < end, "sentinels of {topic} not read back");
+            if let Some(Ok(m)) = self.consumer.poll(Duration::from_millis(100)) {
+                if m.key() == Some(SENTINEL.as_bytes()) && m.payload() == Some(tag.as_bytes()) {
+                    seen.insert(m.partition());
+                } else if m.key() != Some(SENTINEL.as_bytes()) {
+                    out.push(m.payload().unwrap_or_default().to_vec());
+                }
             }
         }
         out

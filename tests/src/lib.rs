@@ -10,6 +10,7 @@ pub mod embedded_sink;
 pub mod groups;
 pub mod http;
 pub mod kafka;
+pub mod kills;
 pub mod process;
 pub mod promtool;
 pub mod services;

@@ -6,15 +6,15 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use escalator_runtime::embedded::Pipeline;
 use escalator_runtime::processor::header;
 use escalator_runtime::{DeadLetterSettings, ManualClock, Output};
 use escalator_tests::counting::Counting;
-use rand::Rng;
+use escalator_tests::kills::{Killer, wait_for};
 
 fn counting() -> Counting {
     Counting {
@@ -189,6 +189,7 @@ fn sigkill_mid_batch_loses_and_duplicates_nothing() {
         }
     }
     std::fs::write(&input, text).unwrap_or_else(|e| panic!("{e}"));
+    let log = dir.path().join("testproc.log");
     let spawn = || {
         Command::new(env!("CARGO_BIN_EXE_escalator-testproc"))
             .arg("embedded")
@@ -196,7 +197,7 @@ fn sigkill_mid_batch_loses_and_duplicates_nothing() {
             .args(["--input", &input.display().to_string()])
             .args(["--out", &out.display().to_string()])
             .args(["--delay-us", "1000"])
-            .stderr(Stdio::inherit())
+            .stderr(std::fs::File::create(&log).unwrap_or_else(|e| panic!("{e}")))
             .spawn()
             .unwrap_or_else(|e| panic!("spawn: {e}"))
     };
@@ -205,25 +206,26 @@ fn sigkill_mid_batch_loses_and_duplicates_nothing() {
             .map(|s| s.lines().count())
             .unwrap_or(0)
     };
-    let mut rng = rand::rng();
-    let mut kills = 0;
+    // Each run is killed once 50 more outputs are out (observed progress),
+    // after a seeded random delay shorter than a 50-record batch.
+    let mut killer = Killer::new(7, Duration::from_millis(60));
     for _ in 0..5 {
-        let mut child = spawn();
         let before = lines();
-        let end = Instant::now() + Duration::from_secs(30);
-        while lines() < before + 50 && Instant::now() < end {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        std::thread::sleep(Duration::from_millis(rng.random_range(5..60)));
-        if child.try_wait().ok().flatten().is_none() {
-            let _ = child.kill();
-            kills += 1;
-        }
-        let _ = child.wait();
+        let mut child = escalator_tests::process::KillOnDrop(spawn());
+        assert!(
+            wait_for(Duration::from_secs(60), || lines() >= before + 50),
+            "progress before the kill"
+        );
+        killer.delay_and_kill(&mut child.0, &log);
     }
+    eprintln!("embedded testproc: {}", killer.summary());
     let status = spawn().wait().map(|s| s.success());
     assert_eq!(status.ok(), Some(true), "the last run finishes the input");
-    assert!(kills >= 3, "only {kills} kills landed");
+    assert!(
+        killer.open >= 1,
+        "no kill landed inside a batch: {}",
+        killer.summary()
+    );
 
     let text = std::fs::read_to_string(&out).unwrap_or_default();
     let mut seqs = std::collections::HashSet::new();

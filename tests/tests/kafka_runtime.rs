@@ -15,10 +15,11 @@ use escalator_runtime::kafka::{CommitVerdict, KafkaDriver};
 use escalator_runtime::{DeadLetterSettings, SystemClock};
 use escalator_tests::counting::Counting;
 use escalator_tests::kafka::{
-    Read, Reader, bootstrap, create_topics, flush, now_ms, produce, producer, settings, unique,
+    Read, Reader, bootstrap, create_topics, flush, now_ms, produce, produce_markers, producer,
+    settings, unique,
 };
+use escalator_tests::kills::{Killer, wait_for};
 use escalator_tests::process::KillOnDrop;
-use rand::Rng;
 
 /// Outputs per key, in order.
 fn by_key(records: &[Read]) -> BTreeMap<String, Vec<String>> {
@@ -59,8 +60,18 @@ fn topics(name: &str, partitions: i32) -> Topics {
     t
 }
 
+/// Where an instance's stderr goes (appended across restarts).
+fn log_path(t: &Topics, instance: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("{}-{instance}.log", t.group))
+}
+
+/// The counting processor's output for every marker key.
+fn markers_seen(records: &[Read], markers: &[String]) -> bool {
+    markers.iter().all(|m| records.iter().any(|r| &r.key == m))
+}
+
 fn spawn_proc(t: &Topics, instance: &str, delay_us: u64) -> KillOnDrop {
-    let log = std::env::temp_dir().join(format!("{}-{instance}.log", t.group));
+    let log = log_path(t, instance);
     let stderr = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -78,7 +89,11 @@ fn spawn_proc(t: &Topics, instance: &str, delay_us: u64) -> KillOnDrop {
             .env("ESCALATOR__KAFKA__BATCH_MAX_RECORDS", "200")
             .env("ESCALATOR__KAFKA__BATCH_MAX_WAIT_MS", "100")
             .env("ESCALATOR__HTTP__LISTEN", "127.0.0.1:0")
-            .env("ESCALATOR__TELEMETRY__LOG_LEVEL", "info")
+            // Batch lines (debug) tell where a kill landed.
+            .env(
+                "ESCALATOR__TELEMETRY__LOG_LEVEL",
+                "info,escalator_runtime=debug",
+            )
             .stdout(Stdio::null())
             .stderr(stderr)
             .spawn()
@@ -142,7 +157,15 @@ fn aborted_transactions_are_invisible_and_their_input_is_processed_again() {
 
     let mut committed = Reader::new(&t.output, true);
     let done = committed.until(Duration::from_secs(60), |r| r.len() >= 100);
-    committed.poll_for(Duration::from_secs(2));
+    // Past everything: markers behind the input, then sentinels behind the
+    // output (no quiet period).
+    let markers = produce_markers(&p, &t.input, 2, "marker", "inc");
+    assert!(
+        committed.until(Duration::from_secs(60), |r| markers_seen(r, &markers)),
+        "markers processed"
+    );
+    assert!(committed.read_to_sentinels(&t.output, 2, Duration::from_secs(30)));
+    committed.records.retain(|r| !markers.contains(&r.key));
     stop.store(true, Ordering::SeqCst);
     let result = handle.join();
     assert!(matches!(result, Ok(Ok(()))), "driver ended with {result:?}");
@@ -173,22 +196,33 @@ fn sigkill_mid_batch_loses_and_duplicates_nothing() {
     }
     flush(&p);
 
-    // 3 ms of work per record and 200-record batches: a batch takes ~0.6 s,
-    // so a kill shortly after a commit lands inside the next batch.
+    // 3 ms of work per record and 200-record batches: a batch takes ~0.6 s.
+    // Each kill follows 50 more committed outputs (observed), then a seeded
+    // random delay of up to half a second, so most land inside a batch.
     let delay_us = 3_000;
-    let mut rng = rand::rng();
+    let mut killer = Killer::new(11, Duration::from_millis(500));
+    let log = log_path(&t, "kill-0");
     let mut child = spawn_proc(&t, "kill-0", delay_us);
     let mut out = Reader::new(&t.output, true);
     for _ in 0..5 {
         let before = out.records.len();
-        out.until(Duration::from_secs(60), |r| r.len() > before + 50);
-        out.poll_for(Duration::from_millis(rng.random_range(50..500)));
-        sigkill(&mut child);
+        assert!(
+            out.until(Duration::from_secs(60), |r| r.len() > before + 50),
+            "progress before the kill"
+        );
+        killer.delay_and_kill(&mut child, &log);
         child = spawn_proc(&t, "kill-0", delay_us);
     }
+    eprintln!("kafka testproc: {}", killer.summary());
     let total = keys.len() * per_key;
     let done = out.until(Duration::from_secs(120), |r| r.len() >= total);
-    out.poll_for(Duration::from_secs(3));
+    let markers = produce_markers(&p, &t.input, 3, "marker", "inc");
+    assert!(
+        out.until(Duration::from_secs(60), |r| markers_seen(r, &markers)),
+        "markers processed"
+    );
+    assert!(out.read_to_sentinels(&t.output, 3, Duration::from_secs(30)));
+    out.records.retain(|r| !markers.contains(&r.key));
     assert_eq!(sigterm(&mut child), Some(0), "SIGTERM drains and exits 0");
     assert!(
         done,
@@ -197,6 +231,11 @@ fn sigkill_mid_batch_loses_and_duplicates_nothing() {
     );
     assert_eq!(out.records.len(), total, "duplicates in the output");
     assert_eq!(by_key(&out.records), expected_counts(&keys, per_key));
+    assert!(
+        killer.open >= 1,
+        "no kill landed inside an open batch: {}",
+        killer.summary()
+    );
 }
 
 #[test]
@@ -221,9 +260,16 @@ fn state_follows_partitions_to_another_instance() {
         "first rounds"
     );
 
-    // A second instance joins: some partitions move to it with their state.
+    // A second instance joins: some partitions move to it with their state
+    // (its log says when it has restored them).
     let mut b = spawn_proc(&t, "move-b", 0);
-    std::thread::sleep(Duration::from_secs(8));
+    let b_log = log_path(&t, "move-b");
+    assert!(
+        wait_for(Duration::from_secs(60), || std::fs::read_to_string(&b_log)
+            .unwrap_or_default()
+            .contains("partition restored")),
+        "the second instance took partitions over"
+    );
     for _ in 0..5 {
         round(&p);
     }
@@ -238,7 +284,13 @@ fn state_follows_partitions_to_another_instance() {
         round(&p);
     }
     let done = out.until(Duration::from_secs(60), |r| r.len() >= 300);
-    out.poll_for(Duration::from_secs(2));
+    let markers = produce_markers(&p, &t.input, 4, "marker", "inc");
+    assert!(
+        out.until(Duration::from_secs(60), |r| markers_seen(r, &markers)),
+        "markers processed"
+    );
+    assert!(out.read_to_sentinels(&t.output, 4, Duration::from_secs(30)));
+    out.records.retain(|r| !markers.contains(&r.key));
     assert_eq!(sigterm(&mut b), Some(0));
     assert!(done, "only {} of 300 outputs", out.records.len());
     assert_eq!(by_key(&out.records), expected_counts(&keys, 15));
@@ -284,10 +336,25 @@ fn a_deadline_that_passes_while_down_fires_once_after_restart() {
         out.until(Duration::from_secs(60), |r| fired(r) >= 1),
         "fired after restart"
     );
-    // Restart once more: the fired deadline stays fired.
+    // Restart once more: the fired deadline stays fired. A later deadline
+    // is the marker: deadlines fire in due order, so a second firing of
+    // case-1 would come before it.
     sigkill(&mut child);
     child = spawn_proc(&t, "deadline-0", 0);
-    out.poll_for(Duration::from_secs(8));
+    produce(
+        &p,
+        &t.input,
+        "case-3",
+        &format!("deadline:{}", now_ms() + 500),
+    );
+    flush(&p);
+    assert!(
+        out.until(Duration::from_secs(60), |r| r
+            .iter()
+            .any(|x| x.value == "case-3:fired")),
+        "the marker deadline fired"
+    );
+    assert!(out.read_to_sentinels(&t.output, 1, Duration::from_secs(30)));
     assert_eq!(sigterm(&mut child), Some(0));
     assert_eq!(fired(&out.records), 1, "fired exactly once");
     let counts: HashMap<&str, usize> = out.records.iter().fold(HashMap::new(), |mut m, r| {
@@ -312,7 +379,9 @@ fn rejected_records_are_dead_lettered_with_headers_and_the_stream_goes_on() {
     let mut dlq = Reader::new(&t.dlq, true);
     assert!(out.until(Duration::from_secs(60), |r| r.len() >= 3));
     assert!(dlq.until(Duration::from_secs(30), |r| r.len() >= 2));
-    out.poll_for(Duration::from_secs(1));
+    // Everything is processed: sentinels show nothing else was written.
+    assert!(out.read_to_sentinels(&t.output, 1, Duration::from_secs(30)));
+    assert!(dlq.read_to_sentinels(&t.dlq, 1, Duration::from_secs(30)));
     assert_eq!(sigterm(&mut child), Some(0));
 
     let values: Vec<&str> = out.records.iter().map(|r| r.value.as_str()).collect();

@@ -14,6 +14,7 @@ mod common;
 use common::{escalator, replay_json};
 use escalator_proto::v1::RoutedEscalation;
 use escalator_tests::http::{free_port, request, wait_ok};
+use escalator_tests::kills::{Killer, wait_for};
 use escalator_tests::process::KillOnDrop;
 
 fn generate(dir: &Path, seed: u64, tickets: usize) -> PathBuf {
@@ -88,9 +89,26 @@ fn run_args(data: &Path, history: &Path, speed: &str) -> Command {
         speed,
         "--exit-at-end",
     ])
+    // The batch lines tell whether a kill landed inside an open batch.
+    .args(["--log-level", "warn,escalator_standalone=debug"])
     .stdout(Stdio::null())
     .stderr(Stdio::null());
     c
+}
+
+/// Whole routed lines written so far (the file sink writes after commit).
+fn routed_lines(data: &Path) -> usize {
+    let Ok(dir) = std::fs::read_dir(data.join("routed")) else {
+        return 0;
+    };
+    dir.filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "jsonl"))
+        .map(|e| {
+            std::fs::read(e.path())
+                .map(|b| b.iter().filter(|c| **c == b'\n').count())
+                .unwrap_or(0)
+        })
+        .sum()
 }
 
 #[test]
@@ -100,19 +118,25 @@ fn run_killed_and_restarted_matches_the_replay() {
     let want = replay_json(&history, &[]);
     assert!(want.len() >= 30, "the history escalates: {}", want.len());
     let data = dir.path().join("data");
-    // About a day of history per second: the history takes several seconds,
-    // and each run is killed part of the way through.
-    let mut kills = 0;
-    for round in 0..4 {
-        let mut child = KillOnDrop(run_args(&data, &history, "86400").spawn().unwrap());
-        std::thread::sleep(Duration::from_millis(1500 + 400 * round));
-        if child.0.try_wait().unwrap().is_none() {
-            child.0.kill().unwrap();
-            kills += 1;
-        }
-        child.0.wait().unwrap();
+    // About a day of history per second. Each run is killed once a further
+    // sixth of the escalations has been routed (observed, not timed), after
+    // a seeded random delay of at most 150 ms (under four hours of history),
+    // so every kill lands mid-stream whatever the machine's speed.
+    let mut killer = Killer::new(41, Duration::from_millis(150));
+    for round in 1..=4 {
+        let target = want.len() * round / 6;
+        let log = dir.path().join(format!("run-{round}.log"));
+        let mut cmd = run_args(&data, &history, "86400");
+        cmd.stderr(std::fs::File::create(&log).unwrap());
+        let mut child = KillOnDrop(cmd.spawn().unwrap());
+        assert!(
+            wait_for(Duration::from_secs(120), || routed_lines(&data) >= target),
+            "round {round}: {target} escalations routed in time ({} so far)",
+            routed_lines(&data)
+        );
+        killer.delay_and_kill(&mut child.0, &log);
     }
-    assert!(kills >= 3, "killed mid-stream {kills} times");
+    eprintln!("escalator run: {}", killer.summary());
     let partial = routed_files(&data, false);
     assert!(
         partial.len() < want.len(),

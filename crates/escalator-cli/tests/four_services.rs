@@ -22,7 +22,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 mod common;
 
@@ -32,12 +32,10 @@ use escalator_runtime::kafka::{TopicSpec, ensure_topics};
 use escalator_tests::groups::Group;
 use escalator_tests::http::{free_port, request, wait_ok};
 use escalator_tests::kafka::{RawReader, bootstrap, flush, producer, settings, unique};
+use escalator_tests::kills::Killer;
 use escalator_tests::process::KillOnDrop;
 use escalator_tests::services::{self, SERVICES, Topics};
 use prost::Message;
-use rdkafka::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::Message as _;
 use rdkafka::producer::{BaseRecord, Producer};
 
 fn root() -> PathBuf {
@@ -196,6 +194,11 @@ fn start(d: &Deployment, service: &'static str) -> KillOnDrop {
     };
     let child = Command::new(binary(bin))
         .args(["--config", d.configs[service].to_str().unwrap()])
+        // Batch lines (debug) tell where a kill landed.
+        .env(
+            "ESCALATOR__TELEMETRY__LOG_LEVEL",
+            "warn,escalator_runtime=debug",
+        )
         .stdout(Stdio::null())
         .stderr(
             std::fs::OpenOptions::new()
@@ -311,7 +314,7 @@ fn produce_history(d: &Deployment, lines: &[(String, String, i64)], during: impl
                 }
             }
         }
-        if i % 200 == 0 {
+        if i % 20 == 0 {
             p.poll(Duration::ZERO);
             during(i);
         }
@@ -320,42 +323,71 @@ fn produce_history(d: &Deployment, lines: &[(String, String, i64)], during: impl
     assert_eq!(p.in_flight_count(), 0);
 }
 
-/// Reads the routed topics (read_committed) until `expected` records came
-/// and nothing more arrived for `quiet`.
-fn read_routed(d: &Deployment, expected: usize, timeout: Duration) -> Vec<String> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap())
-        .set("group.id", unique("e2e-reader"))
-        .set("enable.auto.commit", "false")
-        .set("auto.offset.reset", "earliest")
-        .set("isolation.level", "read_committed")
-        .create()
-        .unwrap();
-    let topics = d.topics.routed();
-    let refs: Vec<&str> = topics.iter().map(String::as_str).collect();
-    consumer.subscribe(&refs).unwrap();
-    let end = Instant::now() + timeout;
-    let quiet = Duration::from_secs(15);
-    let mut last_new = Instant::now();
+/// The inputs each service's consumer group reads.
+fn inputs(d: &Deployment, service: &str) -> Vec<String> {
+    match service {
+        "ingestor" => vec![d.topics.raw.clone()],
+        "evaluator" => vec![d.topics.events.clone()],
+        "router" => vec![d.topics.decisions.clone()],
+        _ => {
+            let mut v = vec![d.topics.decisions.clone(), d.problems_topic(service)];
+            v.extend(d.topics.routed());
+            v
+        }
+    }
+}
+
+fn group_of(d: &Deployment, service: &'static str) -> Group {
+    let kind = if service == STEADY {
+        "aggregator"
+    } else {
+        service
+    };
+    let partitions = if service == "ingestor" { 1 } else { 3 };
+    Group::new(
+        &bootstrap(),
+        kind,
+        &d.group(service),
+        inputs(d, service),
+        partitions,
+    )
+    .unwrap()
+}
+
+/// Every routed escalation, once the ingestor, the evaluator and the router
+/// have committed all their input (in that order, so each check is final):
+/// whatever they wrote sits below the routed topics' end offsets then, so
+/// no quiet period is needed to know nothing more will come.
+fn read_routed(d: &Deployment, timeout: Duration) -> Vec<String> {
+    for service in ["ingestor", "evaluator", "router"] {
+        let group = group_of(d, service);
+        // The raw topic is not transactional: no trailing marker to allow.
+        let done = |p: &escalator_tests::groups::Progress| {
+            if service == "ingestor" {
+                p.lag() == 0
+            } else {
+                p.drained()
+            }
+        };
+        let mut last = None;
+        assert!(
+            escalator_tests::kills::wait_for(timeout, || {
+                last = group.progress().ok();
+                last.as_ref().is_some_and(done)
+            }),
+            "{service} did not catch up: {last:?}"
+        );
+    }
     let mut out = Vec::new();
-    while Instant::now() < end {
-        match consumer.poll(Duration::from_millis(200)) {
-            Some(Ok(m)) => {
-                let r = RoutedEscalation::decode(m.payload().unwrap_or_default()).unwrap();
-                assert_eq!(
-                    m.topic(),
-                    format!("{}{}", d.topics.routed_prefix, r.domain),
-                    "on its domain's topic"
-                );
-                out.push(escalator_standalone::replay::routed_json(&r).to_string());
-                last_new = Instant::now();
-            }
-            Some(Err(e)) => panic!("reading routed topics: {e}"),
-            None => {
-                if out.len() >= expected && last_new.elapsed() > quiet {
-                    break;
-                }
-            }
+    for topic in d.topics.routed() {
+        for v in RawReader::new(&topic).read_to_end(&topic, 3, Duration::from_secs(60)) {
+            let r = RoutedEscalation::decode(v.as_slice()).unwrap();
+            assert_eq!(
+                topic,
+                format!("{}{}", d.topics.routed_prefix, r.domain),
+                "on its domain's topic"
+            );
+            out.push(escalator_standalone::replay::routed_json(&r).to_string());
         }
     }
     out.sort();
@@ -383,22 +415,14 @@ fn compare(got: &[String], want: &[String], logs: &Path) {
 
 /// Waits until `service`'s consumer group has processed its inputs to their
 /// end (the aggregator's: decisions, problems and the routed topics).
-fn wait_drained(d: &Deployment, service: &str, timeout: Duration) {
-    let mut inputs = vec![d.topics.decisions.clone(), d.problems_topic(service)];
-    inputs.extend(d.topics.routed());
-    let group = Group::new(&bootstrap(), "aggregator", &d.group(service), inputs, 3).unwrap();
-    let end = Instant::now() + timeout;
-    loop {
-        let progress = group.progress().unwrap();
-        if progress.drained() {
-            return;
-        }
-        assert!(
-            Instant::now() < end,
-            "{service} did not catch up: {progress:?}"
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    }
+fn wait_drained(d: &Deployment, service: &'static str, timeout: Duration) {
+    let group = group_of(d, service);
+    let mut last = None;
+    let drained = escalator_tests::kills::wait_for(timeout, || {
+        last = group.progress().ok();
+        last.as_ref().is_some_and(|p| p.drained())
+    });
+    assert!(drained, "{service} did not catch up: {last:?}");
 }
 
 const REPORTS: [&str; 3] = ["utilization", "resolution", "deflection"];
@@ -465,8 +489,9 @@ fn suggested_in(deflection: &serde_json::Value) -> Vec<String> {
 
 /// Every KB suggestion on `topic`, sorted.
 fn suggestions(topic: &str) -> Vec<KbUpdateSuggestion> {
+    // Called once the aggregators are drained: nothing more will come.
     let mut out: Vec<KbUpdateSuggestion> = RawReader::new(topic)
-        .read(usize::MAX, Duration::from_secs(10))
+        .read_to_end(topic, 3, Duration::from_secs(60))
         .iter()
         .map(|v| KbUpdateSuggestion::decode(v.as_slice()).unwrap())
         .collect();
@@ -555,29 +580,73 @@ fn run(tag: &str, seed: u64, kill: bool) {
         services.iter().map(|s| (*s, start(&d, s))).collect();
     let mut kills: BTreeMap<&str, usize> = BTreeMap::new();
     let victims = ["evaluator", "router", "aggregator"];
-    produce_history(&d, lines, |i| {
+    let groups: BTreeMap<&str, Group> = victims.iter().map(|v| (*v, group_of(&d, v))).collect();
+    let mut killer = Killer::new(seed, Duration::from_millis(300));
+    // Committed offsets of each victim when it was (re)started.
+    let mut started: BTreeMap<&str, i64> = victims
+        .iter()
+        .map(|v| (*v, groups[v].progress().map(|p| p.committed).unwrap_or(0)))
+        .collect();
+    let kills_done = std::sync::atomic::AtomicBool::new(!kill);
+    let produced = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        // The history flows at about 100 events/s while kills remain (then
+        // at full speed), so the services are at work when they are killed.
+        let producing = scope.spawn(|| {
+            produce_history(&d, lines, |_| {
+                if !kills_done.load(std::sync::atomic::Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            });
+            produced.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
         // Kill the evaluator, the router and the aggregator in turn while
         // the history flows, and bring them back (same instance id: the new
-        // incarnation fences the old one's transaction).
-        let total: usize = kills.values().sum();
-        if kill && i > 0 && i % 400 == 0 && total < 6 {
-            let victim = victims[total % victims.len()];
+        // incarnation fences the old one's transaction). A kill waits until
+        // the victim has committed progress since its start, or has caught
+        // up with its input (observed, not timed), then a seeded delay.
+        for k in 0..if kill { 6 } else { 0 } {
+            let victim = victims[k % victims.len()];
+            let since = started[victim];
+            let mut last = None;
+            assert!(
+                escalator_tests::kills::wait_for(Duration::from_secs(120), || {
+                    last = groups[victim].progress().ok();
+                    // Progress since the start, or nothing left to do.
+                    last.is_some_and(|p| {
+                        p.committed > since
+                            || (produced.load(std::sync::atomic::Ordering::SeqCst) && p.drained())
+                    })
+                }),
+                "{victim} made progress before its kill: from {since} to {last:?}"
+            );
             let mut old = procs.remove(victim).unwrap();
-            old.0.kill().unwrap();
-            old.0.wait().unwrap();
-            std::thread::sleep(Duration::from_millis(300));
+            let log = d.dir.path().join(format!("{victim}.log"));
+            // Every other kill aims at an open batch (these services are
+            // mostly idle at this rate); the rest fall where the delay puts
+            // them.
+            if k % 2 == 0 {
+                killer.aim_and_kill(&mut old.0, &log, Duration::from_secs(10));
+            } else {
+                killer.delay_and_kill(&mut old.0, &log);
+            }
             procs.insert(victim, start(&d, victim));
+            let now = groups[victim].progress().map(|p| p.committed);
+            started.insert(victim, now.unwrap_or(since));
             *kills.entry(victim).or_default() += 1;
         }
+        kills_done.store(true, std::sync::atomic::Ordering::SeqCst);
+        producing.join().unwrap();
     });
     if kill {
+        eprintln!("{tag}: {}", killer.summary());
         assert_eq!(
             kills.len(),
             victims.len(),
             "each of {victims:?} killed: {kills:?}"
         );
     }
-    let got = read_routed(&d, want.len(), Duration::from_secs(240));
+    let got = read_routed(&d, Duration::from_secs(240));
     eprintln!(
         "{tag}: {} events, {} routed escalations over Kafka, {} in the replay, kills {kills:?}",
         lines.len(),

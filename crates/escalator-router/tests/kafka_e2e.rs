@@ -11,8 +11,10 @@ use std::time::Duration;
 
 use escalator_proto::v1::ticket_event::{DomainReassigned, Kind};
 use escalator_proto::v1::*;
+use escalator_tests::groups::Group;
 use escalator_tests::http::{free_port, wait_ok};
 use escalator_tests::kafka::{RawReader, bootstrap, create_topics, flush, producer, unique};
+use escalator_tests::kills::{Killer, wait_for};
 use escalator_tests::process::KillOnDrop;
 use prost::Message;
 use rdkafka::message::{Header, OwnedHeaders};
@@ -91,8 +93,12 @@ struct Setup {
     group: String,
 }
 
+fn log_path(s: &Setup) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("{}.log", s.group))
+}
+
 fn spawn(s: &Setup, http: &str) -> KillOnDrop {
-    let log = std::env::temp_dir().join(format!("{}.log", s.group));
+    let log = log_path(s);
     let child = KillOnDrop(
         Command::new(env!("CARGO_BIN_EXE_escalator-router"))
             .env("ESCALATOR__KAFKA__BOOTSTRAP_SERVERS", bootstrap())
@@ -103,6 +109,11 @@ fn spawn(s: &Setup, http: &str) -> KillOnDrop {
             .env("ESCALATOR__TOPICS__ROUTED_PREFIX", &s.prefix)
             .env("ESCALATOR__DEAD_LETTERS__TOPIC", &s.dlq)
             .env("ESCALATOR__HTTP__LISTEN", http)
+            // Batch lines (debug) tell where a kill landed.
+            .env(
+                "ESCALATOR__TELEMETRY__LOG_LEVEL",
+                "info,escalator_runtime=debug",
+            )
             .stdout(Stdio::null())
             .stderr(
                 std::fs::OpenOptions::new()
@@ -140,6 +151,17 @@ fn routed_once_each_on_the_right_topic_in_order_across_kills() {
 
     let http = format!("127.0.0.1:{}", free_port());
     let mut child = spawn(&s, &http);
+    let log = log_path(&s);
+    let group = Group::new(
+        &bootstrap(),
+        "router",
+        &s.group,
+        vec![s.decisions.clone()],
+        1,
+    )
+    .unwrap();
+    let mut committed = 0;
+    let mut killer = Killer::new(5, Duration::from_millis(300));
     let p = producer();
     // 48 tickets over the 8 domains; each escalates, then half re-escalate.
     let mut expected: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
@@ -171,11 +193,18 @@ fn routed_once_each_on_the_right_topic_in_order_across_kills() {
             expected.insert(ticket, (domain.to_owned(), ids));
         }
         flush(&p);
-        // Kill the router in the middle of the stream, twice.
+        // Kill the router in the middle of the stream, twice: once it has
+        // committed part of this round (observed), after a seeded delay.
         if round < 2 {
-            std::thread::sleep(Duration::from_millis(700));
-            let _ = child.kill();
-            let _ = child.wait();
+            let before = committed;
+            assert!(
+                wait_for(Duration::from_secs(60), || {
+                    committed = group.progress().map(|g| g.committed).unwrap_or(before);
+                    committed > before
+                }),
+                "the router made progress in round {round}"
+            );
+            killer.delay_and_kill(&mut child.0, &log);
             child = spawn(&s, &http);
         }
     }
@@ -198,14 +227,23 @@ fn routed_once_each_on_the_right_topic_in_order_across_kills() {
             }
         }
     }
-    // A little longer: nothing more may arrive.
-    for (_, r) in &mut readers {
-        for v in r.read(1, Duration::from_millis(300)) {
+    // Nothing more may arrive: once the router has committed all its input,
+    // everything it wrote sits below sentinels written now.
+    assert!(
+        wait_for(Duration::from_secs(60), || group
+            .progress()
+            .map(|g| g.drained())
+            .unwrap_or(false)),
+        "the router committed all its input"
+    );
+    for ((_, r), topic) in readers.iter_mut().zip(&routed) {
+        for v in r.read_to_sentinels(topic, 1, Duration::from_secs(30)) {
             let re = RoutedEscalation::decode(v.as_slice()).unwrap();
             got.entry(re.ticket_id.clone()).or_default().push(re);
             count += 1;
         }
     }
+    eprintln!("router: {}", killer.summary());
     assert_eq!(count, total, "every decision routed exactly once");
     for (ticket, (domain, ids)) in &expected {
         let routed = got

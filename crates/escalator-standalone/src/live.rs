@@ -240,6 +240,7 @@ pub fn run(opts: Options, ready: impl FnOnce(SocketAddr) + Send) -> anyhow::Resu
             let fired_before = pipeline.tick()?.timers_fired;
             if work > 0 || fired_before > 0 {
                 pipeline.commit()?;
+                tracing::debug!(offset, "batch committed");
                 let drained = sink.drain(&mut pipeline)?;
                 totals.routed += drained.routed;
                 totals.kb_updates += drained.kb_updates;
@@ -283,6 +284,9 @@ fn take_webhooks(
             Ok(d) => d,
             Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
         };
+        if n == 0 {
+            tracing::debug!("batch open");
+        }
         if mode == ClockMode::Event {
             if let Some(t) = event_time(&d.value) {
                 advance(pipeline, manual, t)?;
@@ -344,6 +348,11 @@ impl Feed {
                     self.held = Some(line);
                     break;
                 }
+            }
+            if fed.records == 0 {
+                // Kill tests read this line and "batch committed" to tell
+                // whether a kill landed inside an open batch.
+                tracing::debug!(offset = *offset, "batch open");
             }
             if let (Some(t), ClockMode::Event) = (line.time_ms, mode) {
                 advance(pipeline, manual, t)?;

@@ -100,6 +100,10 @@ fn run_embedded(data: &Path, input: &Path, out: &Path, delay: Duration) -> anyho
         if i < start {
             continue;
         }
+        if pending == 0 {
+            // Kill tests read these lines (escalator_tests::kills).
+            eprintln!("batch open");
+        }
         let (key, value) = line.split_once('\t').unwrap_or((line.as_str(), ""));
         let position = (i + 1).to_le_bytes();
         pipeline.send(
@@ -113,6 +117,7 @@ fn run_embedded(data: &Path, input: &Path, out: &Path, delay: Duration) -> anyho
         if pending == 50 {
             pipeline.tick()?;
             pipeline.commit()?;
+            eprintln!("batch committed");
             embedded_sink::drain(&mut pipeline, out)?;
             pending = 0;
         }

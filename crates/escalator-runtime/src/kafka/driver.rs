@@ -534,6 +534,8 @@ impl<P: Processor> KafkaDriver<P> {
                 }
             };
         }
+        // Kill tests read these two lines to tell where a kill landed.
+        tracing::debug!(sequence, records = buffer.len(), "batch open");
         let mut summary = BatchSummary {
             sequence,
             records: buffer.len(),
@@ -561,10 +563,12 @@ impl<P: Processor> KafkaDriver<P> {
                     p.task.commit();
                     p.committed_stream_time = p.stream_time;
                 }
+                tracing::debug!(sequence, "batch committed");
                 Ok(())
             }
             Ok(false) => {
                 self.abort(consumer, producer, partitions, &first_offsets)?;
+                tracing::debug!(sequence, "batch aborted");
                 Ok(())
             }
             Err(StageError::Fatal(e)) => Err(e),
