@@ -54,6 +54,25 @@ pub fn category_name(c: i32) -> &'static str {
     }
 }
 
+/// Minutes past a time threshold that still count as on time: a deadline
+/// fires at its instant, so the rule doing its job is not a breach.
+const BREACH_GRACE_MINUTES: f64 = 1.0;
+
+/// Whether the case waited longer than a time threshold allowed before this
+/// escalation: a time rule fired late (the threshold had passed while
+/// nothing could fire it, e.g. the evaluator was down or the event came
+/// late). A complexity escalation, or a deadline that fired on time, is not
+/// a breach.
+fn breached(d: &EscalationDecision) -> bool {
+    d.rule_firings.iter().any(|f| {
+        f.unit == "business_minutes"
+            && matches!(
+                (f.observed_numeric, f.threshold_numeric),
+                (Some(o), Some(t)) if o > t + BREACH_GRACE_MINUTES
+            )
+    })
+}
+
 /// A new record from the evaluator's decision.
 pub fn from_decision(d: &EscalationDecision) -> EscalationRecord {
     let packet = d.handoff.clone().unwrap_or_default();
@@ -89,7 +108,14 @@ pub fn from_decision(d: &EscalationDecision) -> EscalationRecord {
             .to_owned(),
         priority: priority_name(packet.priority).to_owned(),
         specialist: None,
-        queue_entered_ms: d.decided_at_ms - waited,
+        // The evaluator carries when the clock started (entering L1, kept
+        // across lateral moves); older decisions only say how long a time
+        // rule had waited.
+        queue_entered_ms: if d.queue_entered_ms > 0 {
+            d.queue_entered_ms
+        } else {
+            d.decided_at_ms - waited
+        },
         escalated_ms: d.decided_at_ms,
         routed_ms: None,
         accepted_ms: None,
@@ -98,7 +124,7 @@ pub fn from_decision(d: &EscalationDecision) -> EscalationRecord {
         superseded_ms: None,
         reroutes: 0,
         reopened: false,
-        sla_breached: waited > 0,
+        sla_breached: breached(d),
         resolution_code: String::new(),
         resolution_category: String::new(),
         resolution_notes: String::new(),
@@ -221,4 +247,30 @@ pub fn hops(r: &EscalationRecord) -> Vec<(&'static str, f64)> {
         out.push(("total", secs(r.queue_entered_ms, res)));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use escalator_proto::v1::RuleFiring;
+
+    use super::*;
+
+    fn fired(unit: &str, observed: f64, threshold: f64) -> EscalationDecision {
+        EscalationDecision {
+            rule_firings: vec![RuleFiring {
+                unit: unit.into(),
+                observed_numeric: Some(observed),
+                threshold_numeric: Some(threshold),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_breach_is_a_time_threshold_passed_before_the_escalation() {
+        assert!(!breached(&fired("business_minutes", 240.0, 240.0)), "on time");
+        assert!(breached(&fired("business_minutes", 300.0, 240.0)), "late");
+        assert!(!breached(&fired("score", 9.0, 7.0)), "complexity");
+    }
 }

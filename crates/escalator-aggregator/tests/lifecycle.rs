@@ -98,6 +98,9 @@ fn decision(ticket: &str, at: i64) -> Vec<u8> {
             rule_id: "tiq".into(),
             unit: "business_minutes".into(),
             wall_elapsed_ms: 30 * 60_000,
+            // Fired late: 30 minutes against a 20-minute threshold.
+            observed_numeric: Some(30.0),
+            threshold_numeric: Some(20.0),
             ..Default::default()
         }],
         handoff: Some(HandoffPacket {

@@ -249,10 +249,19 @@ pub fn extract(sources: &[Source<'_>]) -> Findings {
 }
 
 /// How many stack traces and error codes one text holds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EvidenceCounts {
     pub stack_traces: u32,
     pub error_codes: u32,
+    /// The codes themselves (`kind:code`), so a ticket can count each once
+    /// however many of its texts repeat it.
+    pub codes: Vec<String>,
+    /// The lines a person wrote: the text without stack traces, log lines,
+    /// fenced code blocks and quoted e-mail (`>`), joined by newlines.
+    /// Words that weigh only when someone says them (severity, urgency) are
+    /// looked for here: `org.springframework.security` in a frame or
+    /// `CorruptIndexException` in a log says nothing about severity.
+    pub prose: String,
 }
 
 /// Counts what [`extract`] would find as stack traces and error codes in
@@ -277,10 +286,121 @@ pub fn evidence_counts(text: &str) -> EvidenceCounts {
         }
     }
     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let found = codes::find(&lines);
+    let mut keys: Vec<String> = Vec::new();
+    for c in found.iter().take(MAX_ERROR_CODES) {
+        let key = format!("{}:{}", c.kind, c.code.to_ascii_uppercase());
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
     EvidenceCounts {
         stack_traces: count(distinct.len().min(MAX_STACK_TRACES)),
-        error_codes: count(codes::find(&lines).len().min(MAX_ERROR_CODES)),
+        error_codes: count(found.len().min(MAX_ERROR_CODES)),
+        codes: keys,
+        prose: prose(&lines, &stack::mask(lines.len(), &traces)),
     }
+}
+
+/// The lines outside traces (`in_trace`), log lines, fenced code blocks and
+/// quoted e-mail; a signature delimiter (`-- `) or the header of a quoted
+/// earlier message ends the prose (what follows is a footer or the thread).
+fn prose(lines: &[&str], in_trace: &[bool]) -> String {
+    let mut out = String::new();
+    let mut fenced = false;
+    for (i, l) in lines.iter().enumerate() {
+        let t = l.trim_start();
+        if !fenced && ends_prose(l) {
+            break;
+        }
+        if t.starts_with("```") || t.starts_with("~~~") || t.starts_with("{code") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced
+            || in_trace.get(i).copied().unwrap_or(false)
+            || t.starts_with('>')
+            || logs::is_log_line(l)
+        {
+            continue;
+        }
+        out.push_str(l);
+        out.push('\n');
+    }
+    out
+}
+
+/// Words that turn the keyword after them into its opposite ("no data
+/// loss", "not an outage", "kein Ausfall", "sin pérdida de datos").
+const NEGATORS: [&str; 26] = [
+    "no", "not", "without", "never", "nor", "none", "isn't", "wasn't", "aren't", "weren't",
+    "didn't", "doesn't", "kein", "keine", "keinen", "nicht", "ohne", "sin", "pas", "aucun",
+    "aucune", "sans", "nenhum", "nenhuma", "não", "ningún",
+];
+
+/// Words read before a keyword for a negation, within its clause.
+const NEGATION_WINDOW: usize = 3;
+
+/// Whether `prose` says `word` (case-insensitive, as a whole word, not
+/// negated within its clause). Words in scripts without spaces (至急)
+/// match anywhere. Complexity signals use it on [`EvidenceCounts::prose`],
+/// and the generator estimates them with it.
+pub fn says(prose: &str, word: &str) -> bool {
+    let word = word.to_lowercase();
+    if word.is_empty() || prose.is_empty() {
+        return false;
+    }
+    let lower = prose.to_lowercase();
+    let spaced = word.chars().all(|c| !is_cjk(c));
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(&word) {
+        let at = from + i;
+        let end = at + word.len();
+        from = end;
+        let before = lower[..at].chars().next_back();
+        let after = lower[end..].chars().next();
+        let whole = !spaced
+            || (!before.is_some_and(char::is_alphanumeric)
+                && !after.is_some_and(char::is_alphanumeric));
+        if whole && !negated(&lower[..at]) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether the clause ending at the end of `before` negates what follows.
+fn negated(before: &str) -> bool {
+    let clause = before
+        .rsplit(['.', '!', '?', ';', ',', ':', '\n', '(', ')'])
+        .next()
+        .unwrap_or("");
+    clause
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .rev()
+        .take(NEGATION_WINDOW)
+        .any(|w| NEGATORS.contains(&w) || w.ends_with("n't"))
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF)
+}
+
+/// A signature delimiter or the start of a quoted earlier message.
+fn ends_prose(line: &str) -> bool {
+    let t = line.trim();
+    if t == "--" || t == "—" || t.starts_with("-----Original Message") {
+        return true;
+    }
+    // "On Mon, 2 Nov 2026 at 09:00, Jane <...> wrote:", "Am ... schrieb ...:",
+    // "Le ... a écrit :", "El ... escribió:".
+    let lower = t.to_lowercase();
+    lower.ends_with(':')
+        && (lower.starts_with("on ") && lower.contains(" wrote")
+            || lower.starts_with("am ") && lower.contains(" schrieb")
+            || lower.starts_with("le ") && lower.contains(" a écrit")
+            || lower.starts_with("el ") && lower.contains(" escribió"))
 }
 
 /// Copies `findings` into `packet`, scores them and renders the Markdown

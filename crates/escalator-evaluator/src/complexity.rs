@@ -58,15 +58,65 @@ pub fn score(policy: &Policy, s: &TicketState) -> (f64, Vec<Signal>) {
     (total, signals)
 }
 
-/// Keywords of `list` found in `text` (case-insensitive), not yet in `hits`.
-pub fn keyword_hits(list: &[String], text: &str, hits: &mut Vec<String>) {
-    if list.is_empty() {
-        return;
-    }
-    let lower = text.to_lowercase();
+/// Keywords of `list` said in `prose` (see [`escalator_diagnostics::says`]:
+/// whole words, case-insensitive, not negated), not yet in `hits`.
+pub fn keyword_hits(list: &[String], prose: &str, hits: &mut Vec<String>) {
     for k in list {
-        if !k.is_empty() && lower.contains(k.as_str()) && !hits.contains(k) {
+        if !hits.contains(k) && escalator_diagnostics::says(prose, k) {
             hits.push(k.clone());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(text: &str) -> Vec<String> {
+        let list: Vec<String> = ["data loss", "outage", "security", "corrupt", "至急"]
+            .map(String::from)
+            .to_vec();
+        let mut out = Vec::new();
+        keyword_hits(&list, text, &mut out);
+        out
+    }
+
+    #[test]
+    fn whole_words_only() {
+        assert!(hits("CorruptIndexException in the log").is_empty());
+        // Frames never reach here (the prose leaves traces out); in prose a
+        // dotted name still holds the word.
+        assert_eq!(hits("see springframework.security docs"), ["security"]);
+        assert_eq!(hits("the index is corrupt since Monday"), ["corrupt"]);
+        assert!(hits("securityContext is null").is_empty());
+    }
+
+    #[test]
+    fn negations_give_nothing() {
+        assert!(hits("No data loss, not an outage, just slow.").is_empty());
+        assert!(hits("There is no risk of data loss").is_empty());
+        assert_eq!(hits("No idea why. We saw data loss today"), ["data loss"]);
+        assert_eq!(hits("We had an outage this morning."), ["outage"]);
+        assert!(hits("kein outage, nur langsam").is_empty());
+    }
+
+    #[test]
+    fn only_what_a_person_wrote_counts() {
+        let text = "Login fails since the upgrade, no data loss though.\n\
+            org.springframework.security.authentication.BadCredentialsException: Bad credentials\n\
+            \tat org.springframework.security.authentication.dao.AbstractUserDetailsAuthenticationProvider.authenticate(AbstractUserDetailsAuthenticationProvider.java:141)\n\
+            \tat org.springframework.security.authentication.ProviderManager.authenticate(ProviderManager.java:182)\n\
+            2026-11-02 09:00:01 ERROR index corrupt on node 3\n\
+            \n\
+            -- \n\
+            This e-mail may contain confidential information; report any security breach.\n";
+        let prose = escalator_diagnostics::evidence_counts(text).prose;
+        assert!(hits(&prose).is_empty(), "{prose}");
+        assert!(prose.contains("Login fails"));
+    }
+
+    #[test]
+    fn scripts_without_spaces() {
+        assert_eq!(hits("本番環境が停止、至急対応をお願いします"), ["至急"]);
     }
 }

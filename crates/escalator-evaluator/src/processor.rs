@@ -19,7 +19,7 @@ use crate::ids::escalation_id;
 use crate::metrics as m;
 use crate::policy::Policy;
 use crate::rules::{Evaluation, evaluate_for_decision, ping_pong_owner};
-use crate::state::{self, TicketState};
+use crate::state::{self, Lifecycle, TicketState};
 
 const DEADLINE: &str = "deadline";
 const EXPIRE: &str = "expire";
@@ -32,7 +32,10 @@ pub struct Evaluator {
 }
 
 impl Evaluator {
-    /// Counts the evidence the event brings (complexity signals).
+    /// Counts the evidence the event brings (complexity signals). Codes
+    /// count once per ticket; severity and urgency words count only in
+    /// prose (not in traces, logs, code or quoted mail) that the customer
+    /// wrote or that states the problem (subject, description).
     fn note_evidence(&self, s: &mut TicketState, ev: &TicketEvent) {
         let (text, customer): (&str, bool) = match &ev.kind {
             Some(Kind::CommentAdded(c)) => (
@@ -58,13 +61,96 @@ impl Evaluator {
             // Counting is cheap; full extraction waits for a decision.
             let counts = escalator_diagnostics::evidence_counts(t);
             s.stack_traces += counts.stack_traces;
-            s.error_codes += counts.error_codes;
-            if let Some(c) = &self.policy.complexity {
-                keyword_hits(&c.severity_keywords, t, &mut s.severity_hits);
-                if customer {
-                    keyword_hits(&c.urgency_keywords, t, &mut s.urgency_hits);
-                }
+            s.note_codes(&counts.codes);
+            if let (Some(c), true) = (&self.policy.complexity, customer) {
+                keyword_hits(&c.severity_keywords, &counts.prose, &mut s.severity_hits);
+                keyword_hits(&c.urgency_keywords, &counts.prose, &mut s.urgency_hits);
             }
+        }
+    }
+
+    /// The canonical events for what the last applied event's snapshot
+    /// showed (a pickup, a return to L1, a resolution, a reopening), for
+    /// the router and the aggregator, which follow escalations by these.
+    /// Nothing when the event is itself that canonical event.
+    fn forward_lifecycle(
+        &self,
+        ctx: &mut Ctx<'_, TicketState>,
+        key: &[u8],
+        s: &TicketState,
+        ev: &TicketEvent,
+        from_topic: &str,
+    ) {
+        use escalator_proto::v1::ticket_event as te;
+        if s.last_escalation_id.is_empty() {
+            return;
+        }
+        for (i, step) in s.lifecycle.iter().enumerate() {
+            let kind = match step {
+                Lifecycle::PickedUp {
+                    specialist,
+                    queue,
+                    tier,
+                } => Kind::SpecialistAccepted(te::SpecialistAccepted {
+                    escalation_id: s.last_escalation_id.clone(),
+                    domain: s.domain.clone(),
+                    queue: queue.clone(),
+                    specialist_id: specialist.clone(),
+                    tier: *tier as i32,
+                }),
+                Lifecycle::SentBack { queue } => Kind::SentBackToL1(te::SentBackToL1 {
+                    escalation_id: s.last_escalation_id.clone(),
+                    reason: format!("moved back to {queue} in the help desk"),
+                }),
+                Lifecycle::Resolved => {
+                    let (code, category) = resolution_from_tags(&s.tags);
+                    Kind::Resolved(te::Resolved {
+                        resolution_code: code,
+                        category: category as i32,
+                        escalation_id: s.last_escalation_id.clone(),
+                        resolved_by: ev.actor.clone(),
+                        ..Default::default()
+                    })
+                }
+                Lifecycle::Reopened => Kind::Reopened(te::Reopened {
+                    reason: "solved, then open again in the help desk".into(),
+                }),
+            };
+            let same = ev
+                .kind
+                .as_ref()
+                .is_some_and(|k| std::mem::discriminant(k) == std::mem::discriminant(&kind));
+            if same {
+                continue;
+            }
+            let derived = TicketEvent {
+                ticket_id: ev.ticket_id.clone(),
+                event_id: format!("{}#lifecycle-{i}", ev.event_id),
+                source: ev.source,
+                source_name: ev.source_name.clone(),
+                source_ticket_id: ev.source_ticket_id.clone(),
+                ticket_url: ev.ticket_url.clone(),
+                event_time_ms: ev.event_time_ms,
+                ingest_time_ms: ev.ingest_time_ms,
+                customer: ev.customer.clone(),
+                product: s.product.clone(),
+                component: s.component.clone(),
+                status: s.status,
+                support_tier: s.source_tier,
+                queue: s.source_queue.clone(),
+                actor: ev.actor.clone(),
+                kind: Some(kind),
+                ..Default::default()
+            };
+            ctx.emit(
+                Output::new(&self.decisions_topic, key.to_vec(), derived.encode_to_vec())
+                    .with_header(
+                        CONTENT_TYPE,
+                        escalator_proto::content_type::<TicketEvent>().as_bytes(),
+                    )
+                    .with_header(SCHEMA, escalator_proto::SCHEMA)
+                    .with_header(FORWARDED_FROM, from_topic.as_bytes()),
+            );
         }
     }
 
@@ -114,6 +200,8 @@ impl Evaluator {
         } else if ctx.timer(key, EXPIRE).is_some() {
             ctx.cancel_timer(key, EXPIRE);
         }
+        // Forwarded already: not state.
+        s.lifecycle.clear();
         ctx.put(key, s);
     }
 
@@ -181,6 +269,7 @@ impl Evaluator {
                     contribution: c.contribution,
                 })
                 .collect(),
+            queue_entered_ms: s.queue_entered_ms,
             policy_version: self.policy.version.clone(),
             state_version: s.version as i64,
             owner: owner.as_ref().map(|o| Actor {
@@ -192,8 +281,9 @@ impl Evaluator {
             owner_queue: owner.map(|o| format!("owner:{o}")).unwrap_or_default(),
             handoff: Some(packet),
         };
-        // Never again for the same reason in this stint; and the ticket is
-        // now, as far as the evaluator knows, with the next tier.
+        // Never again for the same reason in this episode; and the
+        // escalation is now with the next tier (the help desk's own
+        // position is kept apart and may still say L1).
         let stint = s.stint;
         for f in &ev.firings {
             s.fired.push((f.rule.id.clone(), stint));
@@ -222,7 +312,33 @@ impl Evaluator {
     }
 }
 
-/// Specialist events the router acts on.
+/// A Zendesk-style `resolution_<category>` tag (or `resolution:<code>`)
+/// names how a solved ticket was resolved.
+fn resolution_from_tags(tags: &[String]) -> (String, escalator_proto::v1::ResolutionCategory) {
+    use escalator_proto::v1::ResolutionCategory as C;
+    for t in tags {
+        let Some(code) = t
+            .strip_prefix("resolution_")
+            .or_else(|| t.strip_prefix("resolution:"))
+        else {
+            continue;
+        };
+        let category = match code.to_ascii_lowercase().replace('-', "_").as_str() {
+            "how_to" | "howto" | "question" => C::HowTo,
+            "known_issue" | "known_error" => C::KnownIssue,
+            "configuration" | "config" | "misconfiguration" => C::Configuration,
+            "user_error" => C::UserError,
+            "bug_fix" | "bug_fixed" | "bug" | "fixed" => C::BugFix,
+            "workaround" => C::Workaround,
+            "no_fault_found" | "cannot_reproduce" | "works_as_designed" => C::NoFaultFound,
+            "duplicate" => C::Duplicate,
+            _ => C::Other,
+        };
+        return (code.to_owned(), category);
+    }
+    (String::new(), C::Unspecified)
+}
+
 fn kind_label(k: EscalationKind) -> &'static str {
     match k {
         EscalationKind::Escalate => "escalate",
@@ -282,6 +398,11 @@ impl Processor for Evaluator {
             );
         }
         self.note_evidence(&mut s, &ev);
+        if s.episode_score_base.is_nan() {
+            // A new episode: complexity must rise past its threshold again.
+            s.episode_score_base = crate::complexity::score(&self.policy, &s).0;
+        }
+        self.forward_lifecycle(ctx, &key, &s, &ev, record.topic);
         self.decide(ctx, &key, s, ev.event_time_ms, &ev.event_id);
         Ok(())
     }

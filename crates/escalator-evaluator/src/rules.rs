@@ -199,7 +199,11 @@ fn evaluate_with(policy: &Policy, s: &TicketState, now: i64, explain: bool) -> E
                         },
                     });
                 }
-                if score >= *threshold && !fired {
+                // After a send-back, only new evidence escalates again.
+                let risen = s.episode_score_base.is_nan()
+                    || s.episode_score_base < *threshold
+                    || score > s.episode_score_base;
+                if score >= *threshold && !fired && risen {
                     ev.firings.push(Firing {
                         rule: c.rule.clone(),
                         kind: EscalationKind::Escalate,

@@ -3,6 +3,21 @@
 //! state. Snapshot fields (status, tier, queue, priority...) follow event
 //! time and never go back on a late or out-of-order event; counters and
 //! collected text take every event once.
+//!
+//! Two positions are kept apart. Where the help desk says the ticket is
+//! (`source_*`: tier, queue, assignee, as it last sent them; help desks
+//! repeat every field on every event, so only a different value is a move)
+//! and where the escalation is (`tier`, `queue`, `queue_entered_ms`:
+//! Escalator's own decisions, pickups and returns). A decision never makes
+//! the help desk's next snapshot look like a move back to L1. Lifecycle
+//! steps help desks never name (a pickup is an assignment inside an L2/L3
+//! group, a resolution is a status, a reopen is a status going back) are
+//! read from the snapshots and listed in `lifecycle` for the processor to
+//! forward as the canonical events.
+//!
+//! Rules fire once per escalation episode (`stint`): a send-back or a
+//! reopen starts a new one; a lateral move between L1 queues does not, and
+//! keeps the L1 clock running.
 
 use escalator_proto::v1::ticket_event::Kind;
 use escalator_proto::v1::{
@@ -26,12 +41,27 @@ pub struct TicketState {
     pub snapshot_ms: i64,
     pub created_ms: i64,
 
+    /// The escalation's tier and queue (see the module note).
     pub tier: i32,
     pub queue: String,
-    /// Event time the ticket entered its current queue/tier.
+    /// Event time the escalation's current tier clock started: entering L1
+    /// (kept across lateral L1 moves), the escalation, a send-back.
     pub queue_entered_ms: i64,
-    /// Counts queue/tier entries: one escalation per rule per stint.
+    /// The escalation episode: one escalation per rule per episode.
     pub stint: u32,
+    /// Where the help desk last said the ticket is.
+    pub source_tier: i32,
+    pub source_queue: String,
+    pub source_assignee: String,
+    /// The complexity score when the episode began (a send-back): a new
+    /// complexity escalation needs the score to pass the threshold again
+    /// with new evidence.
+    pub episode_score_base: f64,
+    /// Error codes seen in any text (`kind:code`): each counts once.
+    pub error_code_keys: Vec<String>,
+    /// Lifecycle steps read from the last applied event's snapshot.
+    #[serde(skip)]
+    pub lifecycle: Vec<Lifecycle>,
     pub status: i32,
     /// Waiting on the customer since (event time), while paused.
     pub paused_since_ms: Option<i64>,
@@ -82,6 +112,26 @@ pub struct TicketState {
     #[serde(with = "crate::shared::strs")]
     pub seen: Vec<Arc<str>>,
 }
+
+/// A lifecycle step read from what the help desk sent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lifecycle {
+    /// An agent was assigned while the ticket sits in an L2/L3 group.
+    PickedUp {
+        specialist: String,
+        queue: String,
+        tier: SupportTier,
+    },
+    /// The help desk moved the ticket from an L2/L3 group back to L1.
+    SentBack { queue: String },
+    /// Solved or closed.
+    Resolved,
+    /// Solved or closed, then open again (or a customer's reply to it).
+    Reopened,
+}
+
+/// Error codes kept per ticket for counting.
+const MAX_CODE_KEYS: usize = 32;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Text {
@@ -147,17 +197,30 @@ impl TicketState {
             .any(|(r, s)| r == rule && *s == self.stint)
     }
 
-    /// Moves the ticket into a queue at `at_ms`: a new stint, a fresh clock.
+    /// Puts the escalation in a tier and queue at `at_ms`, with a fresh
+    /// clock (the episode goes on).
     pub fn enter_queue(&mut self, tier: SupportTier, queue: &str, at_ms: i64) {
         self.tier = tier as i32;
         self.queue = queue.to_owned();
         self.queue_entered_ms = at_ms;
-        self.stint += 1;
         self.pauses.clear();
         if self.paused_since_ms.is_some() {
             self.paused_since_ms = Some(at_ms);
         }
         self.picked_up_ms = None;
+    }
+
+    /// Error codes seen in a text; each distinct one counts once.
+    pub fn note_codes(&mut self, codes: &[String]) {
+        for c in codes {
+            if self.error_code_keys.len() >= MAX_CODE_KEYS {
+                break;
+            }
+            if !self.error_code_keys.contains(c) {
+                self.error_code_keys.push(c.clone());
+            }
+        }
+        self.error_codes = self.error_code_keys.len() as u32;
     }
 
     fn push_text(&mut self, text: Text) {
@@ -166,9 +229,17 @@ impl TicketState {
         }
         self.text_bytes += text.body.len();
         self.texts.push(text);
-        // Keep the description (first) and the newest texts.
-        while self.text_bytes > MAX_TEXT_BYTES && self.texts.len() > 1 {
-            let removed = self.texts.remove(1);
+        // The problem statement (subject, description) always stays; the
+        // oldest comments and attachments go first.
+        while self.text_bytes > MAX_TEXT_BYTES {
+            let Some(i) = self
+                .texts
+                .iter()
+                .position(|t| t.kind != "subject" && t.kind != "description")
+            else {
+                break;
+            };
+            let removed = self.texts.remove(i);
             self.text_bytes -= removed.body.len();
         }
     }
@@ -191,6 +262,7 @@ impl TicketState {
             self.seen.remove(0);
         }
         self.version += 1;
+        self.lifecycle.clear();
         if self.ticket_id.is_empty() {
             self.ticket_id = ev.ticket_id.clone();
         }
@@ -207,9 +279,6 @@ impl TicketState {
             .actor
             .as_ref()
             .map_or(ActorRole::Unspecified as i32, |a| a.role);
-        if role == ActorRole::L1Agent as i32 {
-            self.l1_touches += 1;
-        }
         let (kind, line) = self.apply_kind(ev, current, pause_statuses);
         self.push_line(Line {
             at_ms: at,
@@ -272,44 +341,154 @@ impl TicketState {
                 });
             }
         }
-        // The envelope's tier and queue: a move the event kind may not say.
+        // The envelope's tier, queue and assignee: moves and pickups the
+        // event kind may not say, compared with what the help desk last said.
         let tier = SupportTier::try_from(ev.support_tier).unwrap_or(SupportTier::Unspecified);
-        if tier != SupportTier::Unspecified
-            && (ev.support_tier != self.tier || (!ev.queue.is_empty() && ev.queue != self.queue))
-        {
-            self.move_to(tier, &ev.queue, ev.event_time_ms);
-        } else if self.queue_entered_ms == 0 {
+        self.observe_source(tier, &ev.queue, &ev.queue_domain, ev.event_time_ms);
+        if self.queue_entered_ms == 0 {
             self.queue_entered_ms = ev.event_time_ms;
             if !ev.queue.is_empty() {
                 self.queue = ev.queue.clone();
             }
-            if tier != SupportTier::Unspecified {
-                self.tier = tier as i32;
-            }
+        }
+        if let Some(a) = &ev.assignee {
+            self.observe_assignee(&a.id, ev.event_time_ms);
         }
         if ev.status != TicketStatus::Unspecified as i32 {
             self.set_status(ev.status, ev.event_time_ms, pause_statuses);
         }
     }
 
-    fn move_to(&mut self, tier: SupportTier, queue: &str, at: i64) {
-        let from = self.tier();
-        if from == SupportTier::L2 && tier == SupportTier::L1 && self.queue_entered_ms != 0 {
-            self.send_backs += 1;
-        }
-        if self.queue_entered_ms != 0 {
-            self.reassignments += 1;
+    /// The help desk says the ticket is in `tier`/`queue`. A repeat is not
+    /// a move; a first sight places the escalation there too.
+    fn observe_source(&mut self, tier: SupportTier, queue: &str, domain: &str, at: i64) {
+        if tier == SupportTier::Unspecified {
+            return;
         }
         let queue = if queue.is_empty() {
-            self.queue.clone()
+            self.source_queue.clone()
         } else {
             queue.to_owned()
         };
+        let before = SupportTier::try_from(self.source_tier).unwrap_or(SupportTier::Unspecified);
+        if before == tier && queue == self.source_queue {
+            return;
+        }
+        self.source_tier = tier as i32;
+        self.source_queue = queue.clone();
+        if !domain.is_empty() && tier != SupportTier::L1 {
+            self.domain = domain.to_owned();
+        }
+        let first = before == SupportTier::Unspecified;
+        if first && self.queue_entered_ms == 0 {
+            self.tier = tier as i32;
+            self.queue = queue;
+            self.queue_entered_ms = at;
+            return;
+        }
+        if !first {
+            self.reassignments += 1;
+        }
+        let higher = |t: SupportTier| t == SupportTier::L2 || t == SupportTier::L3;
+        if tier == SupportTier::L1 && higher(before) {
+            self.send_back(&queue, at);
+            self.lifecycle.push(Lifecycle::SentBack { queue });
+        } else if tier == SupportTier::L1 {
+            // Lateral: the L1 clock keeps running.
+            if self.tier() == SupportTier::L1 || self.tier() == SupportTier::Unspecified {
+                self.queue = queue;
+            }
+        } else if (tier as i32) > self.tier {
+            // The help desk escalated it by hand (or further than Escalator).
+            self.enter_queue(tier, &queue, at);
+        } else if tier == SupportTier::L2
+            && self.tier() == SupportTier::L3
+            && before == SupportTier::L3
+        {
+            self.enter_queue(tier, &queue, at);
+        }
+        // Otherwise the help desk caught up with Escalator's escalation:
+        // the ticket reached the queue; the clock runs from the decision.
+    }
+
+    /// An agent assigned while the ticket sits in an L2/L3 group picks it up.
+    fn observe_assignee(&mut self, agent: &str, at: i64) {
+        if agent == self.source_assignee {
+            return;
+        }
+        self.source_assignee = agent.to_owned();
+        let specialist_group = self.source_tier == SupportTier::L2 as i32
+            || self.source_tier == SupportTier::L3 as i32;
+        if agent.is_empty() || !specialist_group || self.picked_up_ms.is_some() {
+            return;
+        }
+        if self.tier < SupportTier::L2 as i32 {
+            return;
+        }
+        self.picked_up_ms = Some(at);
+        self.specialist = agent.to_owned();
+        self.lifecycle.push(Lifecycle::PickedUp {
+            specialist: agent.to_owned(),
+            queue: self.source_queue.clone(),
+            tier: SupportTier::try_from(self.source_tier).unwrap_or(SupportTier::L2),
+        });
+    }
+
+    /// A return to L1: the episode ends and is honoured; the L1 clock
+    /// starts again from here.
+    fn send_back(&mut self, queue: &str, at: i64) {
+        self.send_backs += 1;
+        self.new_episode();
+        self.enter_queue(SupportTier::L1, queue, at);
+        self.specialist.clear();
+    }
+
+    /// A send-back or a reopen: rules may fire again.
+    fn new_episode(&mut self) {
+        self.stint += 1;
+        // The processor sets the score base once it has scored the state.
+        self.episode_score_base = f64::NAN;
+    }
+
+    /// Solved or closed, then open again.
+    fn reopen(&mut self, at: i64) {
+        self.reopens += 1;
+        self.resolved = false;
+        self.paused_since_ms = None;
+        self.new_episode();
+        let tier = SupportTier::try_from(self.source_tier).unwrap_or(SupportTier::Unspecified);
+        let tier = if tier == SupportTier::Unspecified {
+            SupportTier::L1
+        } else {
+            tier
+        };
+        let queue = if self.source_queue.is_empty() {
+            self.queue.clone()
+        } else {
+            self.source_queue.clone()
+        };
         self.enter_queue(tier, &queue, at);
+        if tier != SupportTier::L1 && !self.source_assignee.is_empty() {
+            self.picked_up_ms = Some(at);
+        }
+        self.lifecycle.push(Lifecycle::Reopened);
     }
 
     fn set_status(&mut self, status: i32, at: i64, pause_statuses: &[String]) {
-        self.status = status;
+        let done = |s: i32| {
+            matches!(
+                TicketStatus::try_from(s).unwrap_or(TicketStatus::Unspecified),
+                TicketStatus::Solved | TicketStatus::Closed
+            )
+        };
+        let was_done = done(self.status);
+        let unknown = status == TicketStatus::Unknown as i32;
+        if was_done && !done(status) && !unknown && self.status != 0 {
+            self.status = status;
+            self.reopen(at);
+        } else {
+            self.status = status;
+        }
         let pausing = pause_statuses.iter().any(|p| p == status_name(status));
         match (pausing, self.paused_since_ms) {
             (true, None) => self.paused_since_ms = Some(at),
@@ -319,11 +498,9 @@ impl TicketState {
             }
             _ => {}
         }
-        if matches!(
-            TicketStatus::try_from(status).unwrap_or(TicketStatus::Unspecified),
-            TicketStatus::Solved | TicketStatus::Closed
-        ) {
+        if done(status) && !self.resolved {
             self.resolved = true;
+            self.lifecycle.push(Lifecycle::Resolved);
         }
     }
 
@@ -361,8 +538,10 @@ impl TicketState {
                     .as_ref()
                     .map_or(ActorRole::Unspecified as i32, |a| a.role);
                 let customer = role == ActorRole::Customer as i32;
+                // L1 effort: an L1 agent's reply or note while the ticket is
+                // at L1 (edits of status, tags or assignment are not).
                 if role == ActorRole::L1Agent as i32
-                    && ev.actor.as_ref().map(|a| a.role) != Some(role)
+                    && matches!(self.tier(), SupportTier::L1 | SupportTier::Unspecified)
                 {
                     self.l1_touches += 1;
                 }
@@ -380,9 +559,10 @@ impl TicketState {
                     name: c.comment_id.clone(),
                     body: Arc::from(c.body.as_str()),
                 });
-                // A public customer comment is a reply: it restarts the clock.
-                if customer && current && self.paused_since_ms.is_some() {
-                    self.resume(at);
+                // A public customer comment is a reply: it restarts the
+                // clock, and reopens a solved ticket.
+                if customer && current {
+                    self.customer_reply(at, ev.status != TicketStatus::Unspecified as i32);
                 }
                 ("comment_added", first_line(&c.body))
             }
@@ -395,8 +575,8 @@ impl TicketState {
                     name: r.comment_id.clone(),
                     body: Arc::from(r.body.as_str()),
                 });
-                if current && self.paused_since_ms.is_some() {
-                    self.resume(at);
+                if current {
+                    self.customer_reply(at, ev.status != TicketStatus::Unspecified as i32);
                 }
                 ("customer_replied", first_line(&r.body))
             }
@@ -419,11 +599,11 @@ impl TicketState {
             }
             Some(Kind::Assigned(a)) => {
                 let tier = SupportTier::try_from(a.tier).unwrap_or(SupportTier::Unspecified);
-                if current
-                    && tier != SupportTier::Unspecified
-                    && (a.tier != self.tier || (!a.queue.is_empty() && a.queue != self.queue))
-                {
-                    self.move_to(tier, &a.queue, at);
+                if current {
+                    self.observe_source(tier, &a.queue, &ev.queue_domain, at);
+                    if let Some(agent) = &a.agent {
+                        self.observe_assignee(&agent.id, at);
+                    }
                 }
                 (
                     "assigned",
@@ -462,7 +642,7 @@ impl TicketState {
                         tier
                     };
                     if self.tier() != tier {
-                        self.move_to(tier, &s.queue, at);
+                        self.enter_queue(tier, &s.queue, at);
                     }
                     self.picked_up_ms = Some(at);
                     self.specialist = s.specialist_id.clone();
@@ -491,9 +671,8 @@ impl TicketState {
             }
             Some(Kind::SentBackToL1(s)) => {
                 if current {
-                    self.send_backs += 1;
                     self.reassignments += 1;
-                    self.enter_queue(SupportTier::L1, "sent-back", at);
+                    self.send_back("sent-back", at);
                 }
                 ("sent_back_to_l1", s.reason.clone())
             }
@@ -504,17 +683,32 @@ impl TicketState {
                 ("resolved", r.resolution_code.clone())
             }
             Some(Kind::Reopened(r)) => {
-                self.reopens += 1;
-                if current {
-                    self.resolved = false;
+                // A reopening is solved -> open: one that a customer's reply
+                // already made (the source then also says "reopened") is
+                // not a second one.
+                if current && self.resolved {
                     self.status = TicketStatus::Open as i32;
-                    self.paused_since_ms = None;
-                    let queue = self.queue.clone();
-                    self.enter_queue(SupportTier::L1, &queue, at);
+                    self.reopen(at);
+                } else if !current {
+                    self.reopens += 1;
                 }
                 ("reopened", r.reason.clone())
             }
             None => ("unknown", String::new()),
+        }
+    }
+
+    /// The customer wrote: a paused clock resumes. A solved ticket reopens
+    /// when the event says no status of its own (a source that reports the
+    /// status says whether the reply reopened it: Zendesk's says open, a
+    /// "thanks, it works" on a canonical stream stays solved); a closed one
+    /// stays closed (help desks open a follow-up instead).
+    fn customer_reply(&mut self, at: i64, status_known: bool) {
+        if self.status == TicketStatus::Solved as i32 && !status_known {
+            self.status = TicketStatus::Open as i32;
+            self.reopen(at);
+        } else if self.paused_since_ms.is_some() {
+            self.resume(at);
         }
     }
 

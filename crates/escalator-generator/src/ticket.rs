@@ -130,7 +130,7 @@ struct Sim<'a> {
     budget: i64,
     // What the evaluator will have counted (complexity estimate).
     est_trace: bool,
-    est_codes: u32,
+    est_code_keys: Vec<String>,
     est_touches: u32,
     est_severity: Vec<&'static str>,
     est_urgency: bool,
@@ -306,7 +306,7 @@ pub fn simulate(seed: u64, spec: &Spec) -> Vec<(i64, Value)> {
         threshold,
         budget: threshold / 2,
         est_trace: false,
-        est_codes: 0,
+        est_code_keys: Vec::new(),
         est_touches: 0,
         est_severity: Vec::new(),
         est_urgency: false,
@@ -418,7 +418,9 @@ impl Sim<'_> {
         }
         self.events.push((at, Value::Object(m)));
         self.last = at;
-        if who == Who::Agent {
+        // L1 effort as the evaluator counts it: an L1 agent's reply or
+        // note before the ticket escalates (edits are not effort).
+        if who == Who::Agent && kind == "comment_added" && self.complex_at.is_none() {
             self.est_touches += 1;
         }
         match kind {
@@ -432,16 +434,29 @@ impl Sim<'_> {
         at
     }
 
-    /// Severity words in any text, urgency words in the customer's (as the
-    /// policy's complexity keywords are matched: lower-case substrings).
+    /// The evidence a text brings, as the evaluator counts it: a stack
+    /// trace, error codes once per ticket, and severity and urgency words
+    /// said in the prose of the customer's own texts.
     fn scan(&mut self, text: &str, customer: bool) {
-        let lower = text.to_lowercase();
+        let counts = escalator_diagnostics::evidence_counts(text);
+        self.est_trace |= counts.stack_traces > 0;
+        for c in counts.codes {
+            if !self.est_code_keys.contains(&c) {
+                self.est_code_keys.push(c);
+            }
+        }
+        if !customer {
+            return;
+        }
         for k in SEVERITY_KEYWORDS {
-            if lower.contains(k) && !self.est_severity.contains(k) {
+            if !self.est_severity.contains(k) && escalator_diagnostics::says(&counts.prose, k) {
                 self.est_severity.push(k);
             }
         }
-        if customer && URGENCY_KEYWORDS.iter().any(|k| lower.contains(k)) {
+        if URGENCY_KEYWORDS
+            .iter()
+            .any(|k| escalator_diagnostics::says(&counts.prose, k))
+        {
             self.est_urgency = true;
         }
     }
@@ -449,7 +464,7 @@ impl Sim<'_> {
     /// The evaluator's complexity score as this ticket's events will give it.
     fn estimate(&self) -> f64 {
         f64::from(u8::from(self.est_trace)) * 3.0
-            + f64::from(self.est_codes.min(3))
+            + (self.est_code_keys.len().min(3) as f64)
             + 0.5 * f64::from(self.attachments.min(5))
             + 0.5 * f64::from(self.est_touches.min(20))
             + 3.0 * self.est_severity.len() as f64
@@ -459,8 +474,6 @@ impl Sim<'_> {
 
     fn add_heavy_evidence(&mut self) -> String {
         self.heavy_given = true;
-        self.est_trace |= self.heavy.trace;
-        self.est_codes += self.heavy.codes;
         self.fill(self.heavy.text)
     }
 
@@ -611,7 +624,6 @@ impl Sim<'_> {
             {
                 d.push_str("\n\n");
                 d.push_str(&self.fill(p.light));
-                self.est_codes += p.light_codes;
             }
             if heavy_in_description {
                 d.push_str("\n\nFrom our logs:\n");
@@ -773,7 +785,6 @@ impl Sim<'_> {
                 {
                     body.push_str("\n\n");
                     body.push_str(&self.fill(self.pattern.light));
-                    self.est_codes += self.pattern.light_codes;
                 }
             } else {
                 body.push_str(self.rng.one(&[

@@ -32,6 +32,9 @@ pub struct QueueMapping {
     pub queue: String,
     /// `l1`, `l2` or `l3`.
     pub tier: String,
+    /// The technology domain a specialist (L2/L3) group works on, as named
+    /// in routing.toml; empty for L1 groups.
+    pub domain: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -196,10 +199,11 @@ impl Mappings {
         match word.as_str() {
             "" => ResolutionCategory::Unspecified,
             "how_to" | "howto" | "question" => ResolutionCategory::HowTo,
-            "known_issue" => ResolutionCategory::KnownIssue,
+            // Jira Service Management ships "Known Error".
+            "known_issue" | "known_error" => ResolutionCategory::KnownIssue,
             "configuration" | "config" | "misconfiguration" => ResolutionCategory::Configuration,
             "user_error" => ResolutionCategory::UserError,
-            "bug_fix" | "bug" | "fixed" => ResolutionCategory::BugFix,
+            "bug_fix" | "bug_fixed" | "bug" | "fixed" => ResolutionCategory::BugFix,
             "workaround" => ResolutionCategory::Workaround,
             "no_fault_found" | "cannot_reproduce" | "works_as_designed" => {
                 ResolutionCategory::NoFaultFound

@@ -10,12 +10,16 @@ const QUICK_FIX_MS: i64 = 15 * 60 * 1000;
 const MAX_EXAMPLES: usize = 5;
 const L1_CATEGORIES: [&str; 4] = ["how_to", "known_issue", "configuration", "user_error"];
 
-/// Could L1 have solved this escalation? Resolved as an L1-level category or
-/// with an existing KB article, sent back to L1, or resolved within 15
-/// minutes of specialist time.
+/// Could L1 have solved this escalation? Never a bug fix; otherwise
+/// resolved as an L1-level category or with an existing KB article, sent
+/// back to L1, or resolved within 15 minutes of specialist time.
 pub fn is_deflectable(r: &EscalationRecord) -> bool {
     let resolved = r.resolved_ms.is_some();
     let category = r.resolution_category.trim().to_ascii_lowercase();
+    // A bug fix needed engineering, whatever article it links.
+    if category == "bug_fix" {
+        return false;
+    }
     (resolved && (L1_CATEGORIES.contains(&category.as_str()) || !r.kb_articles.is_empty()))
         || r.sent_back_ms.is_some()
         || matches!((r.accepted_ms, r.resolved_ms), (Some(a), Some(z)) if z >= a && z - a < QUICK_FIX_MS)

@@ -372,6 +372,8 @@ fn one<D: Data>(ev: Event<D>, ctx: &Context<'_>) -> Result<TicketEvent> {
         description: ev.description.map(|d| ctx.text_owned(d).0),
         support_tier: tier(m, ev.support_tier.as_deref().unwrap_or(""), "support_tier")? as i32,
         queue: ev.queue.unwrap_or_default(),
+        // Canonical events name the domain on their specialist events.
+        queue_domain: String::new(),
         assignee: ev.assignee.map(|a| actor(m, a)).transpose()?,
         actor: ev.actor.map(|a| actor(m, a)).transpose()?,
         kind: Some(kind),

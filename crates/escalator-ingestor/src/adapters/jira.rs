@@ -217,6 +217,7 @@ pub fn normalize(text: &str, ctx: &Context<'_>) -> Result<Vec<TicketEvent>> {
             .filter(|d| !d.is_null())
             .map(|d| ctx.text(&adf_to_text(d)).0),
         support_tier: support_tier as i32,
+        queue_domain: queue_map.map(|q| q.domain.clone()).unwrap_or_default(),
         queue: queue_map
             .map(|q| q.queue.clone())
             .or(queue_raw.clone())

@@ -367,6 +367,7 @@ pub fn normalize(text: &str, ctx: &Context<'_>) -> Result<Vec<TicketEvent>> {
         subject: s(detail, "subject").map(|x| ctx.text(x).0),
         description: s(detail, "description").map(|x| ctx.text(x).0),
         support_tier: support_tier as i32,
+        queue_domain: queue_map.map(|q| q.domain.clone()).unwrap_or_default(),
         queue: queue_map
             .map(|q| q.queue.clone())
             .or(group)

@@ -506,6 +506,7 @@ fn one(value: &Value, ctx: &Context<'_>) -> Result<TicketEvent> {
         queue: ev.queue.clone().unwrap_or_default(),
         assignee: ev.assignee.as_ref().map(|a| actor(m, a)).transpose()?,
         actor: ev.actor.as_ref().map(|a| actor(m, a)).transpose()?,
+        queue_domain: String::new(),
         kind: Some(kind),
     })
 }
