@@ -269,7 +269,10 @@ mod tests {
 
     #[test]
     fn a_breach_is_a_time_threshold_passed_before_the_escalation() {
-        assert!(!breached(&fired("business_minutes", 240.0, 240.0)), "on time");
+        assert!(
+            !breached(&fired("business_minutes", 240.0, 240.0)),
+            "on time"
+        );
         assert!(breached(&fired("business_minutes", 300.0, 240.0)), "late");
         assert!(!breached(&fired("score", 9.0, 7.0)), "complexity");
     }

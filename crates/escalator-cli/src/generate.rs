@@ -1,7 +1,9 @@
 //! `escalator generate --seed S --tickets N [--start TIME] [--days D]
-//! [--out FILE]`: a realistic, seeded ticket history as canonical JSON
-//! events, one per line, in event-time order. The same arguments always give
-//! the same bytes.
+//! [--snapshot] [--out FILE]`: a realistic, seeded ticket history as
+//! canonical JSON events, one per line, in event-time order. The same
+//! arguments always give the same bytes. `--snapshot` puts the ticket's full
+//! envelope (where the help desk shows it, its description) on every event,
+//! as Zendesk and Jira send it.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -18,6 +20,9 @@ pub struct Args {
     /// Days over which tickets are created (default: from the ticket count).
     #[arg(long)]
     days: Option<u32>,
+    /// Every event carries the full envelope, as help desks send it.
+    #[arg(long)]
+    snapshot: bool,
     /// Write here instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -35,7 +40,10 @@ pub fn run(args: &Args) -> i32 {
     if let Some(d) = args.days {
         settings.days = d.max(1);
     }
-    let events = escalator_generator::generate(&settings);
+    let mut events = escalator_generator::generate(&settings);
+    if args.snapshot {
+        escalator_generator::snapshots(&mut events);
+    }
     let written = match &args.out {
         Some(path) => std::fs::File::create(path).and_then(|f| {
             let mut w = std::io::BufWriter::new(f);

@@ -468,7 +468,11 @@ impl TicketState {
             self.source_queue.clone()
         };
         self.enter_queue(tier, &queue, at);
-        if tier != SupportTier::L1 && !self.source_assignee.is_empty() {
+        // Reopened in a specialist group with its specialist still on it
+        // (help desks keep the assignee): still picked up.
+        if tier != SupportTier::L1
+            && !(self.source_assignee.is_empty() && self.specialist.is_empty())
+        {
             self.picked_up_ms = Some(at);
         }
         self.lifecycle.push(Lifecycle::Reopened);

@@ -16,8 +16,10 @@
 //! See `DESIGN.md` for what is modelled and what is not.
 
 mod catalog;
+pub use snapshot::snapshots;
 mod patterns;
 mod rng;
+mod snapshot;
 mod summary;
 mod text;
 mod ticket;

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use escalator_generator::{Settings, generate};
+use escalator_proto::v1::EscalationKind;
 use escalator_standalone::events::{event_time, lines_from_values};
 use escalator_standalone::{Config, replay};
 use serde_json::Value;
@@ -96,4 +97,105 @@ fn plans_agree_with_the_shipped_policy_seed_2026() {
 #[test]
 fn plans_agree_with_the_shipped_policy_seed_7() {
     check(7);
+}
+
+/// In snapshot mode (every event says where the help desk shows the
+/// ticket, as Zendesk and Jira do), the processors see the same lifecycle:
+/// a ping-pong flag only where the history has real send-backs (at most one
+/// per send-back), and no pickup re-escalation to L3 of a ticket a
+/// specialist had taken.
+fn check_snapshots(seed: u64) {
+    let mut events = generate(&Settings::new(seed, 1000, START));
+    escalator_generator::snapshots(&mut events);
+    assert!(
+        events
+            .iter()
+            .all(|e| e["support_tier"].is_string() && e["queue"].is_string()),
+        "every event carries the envelope"
+    );
+    let lines = lines_from_values(&events);
+    let cfg = Config::load(None, None).unwrap();
+    let outcome = replay::replay(&lines, &cfg, &replay::Options::default()).unwrap();
+    assert!(outcome.dead_letters.is_empty());
+    let time = |e: &Value| event_time(e.to_string().as_bytes()).unwrap();
+    let mut send_backs: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut accepted: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    // A reassignment puts the ticket in another domain's queue, unassigned:
+    // its pickup clock starts again.
+    let mut moved: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for e in &events {
+        let t = e["ticket_id"].as_str().unwrap();
+        match e["type"].as_str().unwrap() {
+            "sent_back_to_l1" => *send_backs.entry(t).or_default() += 1,
+            "specialist_accepted" => accepted.entry(t).or_default().push(time(e)),
+            "domain_reassigned" => moved.entry(t).or_default().push(time(e)),
+            _ => {}
+        }
+    }
+    let pickup_thresholds = ["30m", "1h", "4h"];
+    let mut ping_pong: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut last_escalation: BTreeMap<&str, i64> = BTreeMap::new();
+    let (mut reescalations, mut wrong_l3) = (0, Vec::new());
+    let mut decisions: Vec<_> = outcome
+        .routed
+        .iter()
+        .filter(|r| r.reroute.is_none())
+        .filter_map(|r| r.decision.as_ref())
+        .collect();
+    decisions.sort_by_key(|d| d.decided_at_ms);
+    for d in decisions {
+        let t = d.ticket_id.as_str();
+        match EscalationKind::try_from(d.kind).unwrap() {
+            EscalationKind::PingPong => *ping_pong.entry(t).or_default() += 1,
+            EscalationKind::Reescalate => {
+                reescalations += 1;
+                let escalated = last_escalation.get(t).copied().unwrap_or(i64::MIN);
+                let from = moved
+                    .get(t)
+                    .and_then(|m| m.iter().filter(|m| **m <= d.decided_at_ms).max().copied())
+                    .map_or(escalated, |m| m.max(escalated));
+                let picked = accepted
+                    .get(t)
+                    .is_some_and(|a| a.iter().any(|a| *a > from && *a <= d.decided_at_ms));
+                let for_pickup = d
+                    .rule_firings
+                    .iter()
+                    .any(|f| pickup_thresholds.contains(&f.threshold.as_str()));
+                if picked && for_pickup {
+                    wrong_l3.push(t.to_owned());
+                }
+            }
+            _ => {}
+        }
+        last_escalation.insert(t, d.decided_at_ms);
+    }
+    let flagged: usize = ping_pong.values().sum();
+    let real: usize = send_backs.values().sum();
+    let over: Vec<(&&str, &usize)> = ping_pong
+        .iter()
+        .filter(|(t, n)| **n > send_backs.get(**t).copied().unwrap_or(0))
+        .collect();
+    eprintln!(
+        "seed {seed} snapshots: {flagged} ping-pong flags, {real} real send-backs in {} tickets; {reescalations} L3 re-escalations, {} after a pickup",
+        send_backs.len(),
+        wrong_l3.len()
+    );
+    assert!(
+        over.is_empty(),
+        "ping-pong without real send-backs: {over:?}"
+    );
+    assert!(
+        wrong_l3.is_empty(),
+        "picked up, still re-escalated for pickup: {wrong_l3:?}"
+    );
+}
+
+#[test]
+fn snapshot_mode_flags_only_real_round_trips_seed_2026() {
+    check_snapshots(2026);
+}
+
+#[test]
+fn snapshot_mode_flags_only_real_round_trips_seed_7() {
+    check_snapshots(7);
 }

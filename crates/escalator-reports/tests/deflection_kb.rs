@@ -85,7 +85,9 @@ fn deflectable_rules() {
     let quick = resolved("Q", 0, "", "restart", "other", 14);
     assert!(is_deflectable(&quick));
     // A bug fix needed engineering however quick it was.
-    assert!(!is_deflectable(&resolved("F", 0, "", "hotfix", "bug_fix", 14)));
+    assert!(!is_deflectable(&resolved(
+        "F", 0, "", "hotfix", "bug_fix", 14
+    )));
     assert_eq!(specialist_ms(&quick), 14 * M);
     let mut never_accepted = resolved("N", 0, "", "x", "how_to", 0);
     (never_accepted.accepted_ms, never_accepted.resolved_ms) = (None, Some(45 * M));
