@@ -114,6 +114,7 @@ impl Processor for Ingestor {
             let kind = m::kind_label(&ev);
             metrics::counter!(m::NORMALIZED, "source" => source.as_str(), "kind" => kind)
                 .increment(1);
+            m::note_unmapped(source.as_str(), &ev);
             ctx.emit(
                 Output::new(
                     &self.events_topic,

@@ -512,3 +512,19 @@ fn the_documented_canonical_examples_normalize() {
     }
     assert!(seen >= 2);
 }
+
+/// A group the organisation mapping does not know gives no tier (never a
+/// guessed one): the raw group id is kept as the queue, and the evaluator
+/// treats the ticket's position as unknown (the metric
+/// escalator_ingestor_unmapped_values_total counts it).
+#[test]
+fn an_unmapped_zendesk_group_is_no_tier() {
+    let text = String::from_utf8(fixture("zendesk/group_assignment_changed.json"))
+        .unwrap()
+        .replace("360011229900", "999999999999");
+    let evs = run(Source::Zendesk, text.as_bytes()).unwrap();
+    assert_eq!(evs.len(), 1);
+    assert_eq!(evs[0].support_tier, SupportTier::Unspecified as i32);
+    assert_eq!(evs[0].queue, "999999999999");
+    assert!(evs[0].queue_domain.is_empty());
+}
