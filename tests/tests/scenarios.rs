@@ -313,3 +313,108 @@ fn help_desk_lifecycles_give_the_decisions_and_figures_a_support_lead_expects() 
     );
     assert!(failed.is_empty(), "\n{}", failed.join("\n"));
 }
+
+/// A Zendesk-only and a Jira-only deployment (their adapters and the
+/// organisation mapping, no canonical events): every scenario of that
+/// source replayed as one history. The reports count as resolved exactly
+/// the escalations the scenarios' authors say were resolved (the sum of
+/// their `resolved`), in the utilization report and the resolution
+/// report's total hop; the deflection report is made from the same records.
+#[test]
+fn zendesk_only_and_jira_only_deployments_report_every_resolution() {
+    use escalator_proto::v1::{ResolutionHop, SupportTier};
+    use escalator_reports::{Window, deflection_report, resolution_report, utilization_report};
+    let cfg = config();
+    let gaps: Vec<&str> = KNOWN_GAPS.iter().map(|(n, _)| *n).collect();
+    for source in ["zendesk", "jira"] {
+        let mut deliveries: Vec<(i64, String)> = Vec::new();
+        let (mut want_resolved, mut until, mut scenarios) = (0, 0, 0);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir())
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        for f in files {
+            let name = f.file_stem().unwrap().to_str().unwrap().to_owned();
+            let Ok(sc) = toml::from_str::<Scenario>(&std::fs::read_to_string(&f).unwrap()) else {
+                continue;
+            };
+            if sc.source != source || gaps.contains(&name.as_str()) {
+                continue;
+            }
+            scenarios += 1;
+            want_resolved += sc.expect.resolved.unwrap_or(0);
+            until = until.max(ms(&sc.expect.until));
+            deliveries.extend(
+                sc.delivery
+                    .iter()
+                    .map(|d| (ms(&d.at), d.body.trim().to_owned())),
+            );
+        }
+        // One stream in delivery order (each scenario's own order kept).
+        deliveries.sort_by_key(|d| d.0);
+        let lines: Vec<Line> = deliveries
+            .iter()
+            .map(|(at, body)| Line {
+                bytes: body.as_bytes().to_vec(),
+                time_ms: Some(*at),
+                end: 0,
+            })
+            .collect();
+        let out = replay(
+            &lines,
+            &cfg,
+            &Options {
+                until_ms: Some(until),
+            },
+        )
+        .unwrap();
+        assert!(
+            out.dead_letters.is_empty(),
+            "{:?}",
+            out.dead_letters.first()
+        );
+        let mut records: BTreeMap<String, EscalationRecord> = BTreeMap::new();
+        for s in &out.aggregator {
+            let r = match s {
+                AggState::Done(r) | AggState::Open(r) => r.as_ref().clone(),
+                AggState::Tracked(t) => t.record.clone(),
+                _ => continue,
+            };
+            records.insert(r.escalation_id.clone(), r);
+        }
+        let records: Vec<EscalationRecord> = records.into_values().collect();
+        let window = Window {
+            start_ms: 0,
+            end_ms: until + 1,
+        };
+        let utilization = utilization_report(&records, &cfg.queues(), window, until + 1);
+        let resolved_util: u32 = utilization.queues.iter().map(|q| q.resolved).sum();
+        let resolution = resolution_report(&records, window, until + 1);
+        let resolved_total = resolution
+            .rows
+            .iter()
+            .find(|r| {
+                r.domain.is_empty()
+                    && r.tier == SupportTier::Unspecified as i32
+                    && r.hop == ResolutionHop::Total as i32
+            })
+            .map_or(0, |r| r.count);
+        let deflection = deflection_report(&records, window);
+        eprintln!(
+            "{source}-only: {scenarios} scenarios, {} escalations, resolved {resolved_util} (utilization) / {resolved_total} (resolution total), {} deflection rows; the authors count {want_resolved}",
+            records.len(),
+            deflection.rows.len()
+        );
+        assert_eq!(
+            resolved_util as usize, want_resolved,
+            "{source}: utilization"
+        );
+        assert_eq!(
+            resolved_total as usize, want_resolved,
+            "{source}: resolution"
+        );
+    }
+}
