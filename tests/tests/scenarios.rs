@@ -139,6 +139,7 @@ fn check(path: &Path, cfg: &Config) -> Vec<String> {
         cfg,
         &Options {
             until_ms: Some(ms(&sc.expect.until)),
+            source: None,
         },
     )
     .unwrap();
@@ -368,6 +369,7 @@ fn zendesk_only_and_jira_only_deployments_report_every_resolution() {
             &cfg,
             &Options {
                 until_ms: Some(until),
+                source: Some(source.to_owned()),
             },
         )
         .unwrap();

@@ -1,7 +1,11 @@
-//! `escalator replay --events FILE [--policy FILE [--policy FILE]]
-//! [--routing FILE] [--until TIME] [--format text|json]`: recorded events
-//! through the four processors on a simulated clock that follows event time.
-//! With two policies it prints what the second changes.
+//! `escalator replay --events FILE [--source canonical|zendesk|jira]
+//! [--mappings FILE] [--policy FILE [--policy FILE]] [--routing FILE]
+//! [--until TIME] [--format text|json]`: recorded events through the four
+//! processors on a simulated clock that follows event time. With two
+//! policies it prints what the second changes. The events may be a help
+//! desk's own webhook bodies, one per line (or `{"delivered_at", "body"}`
+//! records of them), read through that help desk's adapter and the
+//! organisation mapping, so a team can try Escalator on its own tickets.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -21,9 +25,18 @@ use escalator_standalone::{Config, events};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Canonical JSON events, one per line (as `escalator generate` writes).
+    /// Events, one per line: canonical JSON (as `escalator generate`
+    /// writes), or Zendesk / Jira webhook bodies, each optionally wrapped
+    /// as `{"delivered_at": TIME, "body": {...}}`.
     #[arg(long)]
     events: PathBuf,
+    /// The source of every line (default: recognised per line).
+    #[arg(long)]
+    source: Option<String>,
+    /// Ingestor settings with the organisation mapping (which groups or
+    /// teams are L1/L2/L3 and of which domain, customers and their tiers).
+    #[arg(long)]
+    mappings: Option<PathBuf>,
     /// Escalation policy (default: the shipped deploy/policy.toml). Give it
     /// twice to compare two policies on the same history.
     #[arg(long, num_args = 1, action = clap::ArgAction::Append)]
@@ -65,9 +78,31 @@ fn execute(args: &Args) -> anyhow::Result<()> {
         ),
         None => None,
     };
-    let lines = events::read_all(&args.events)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", args.events.display()))?;
-    let options = Options { until_ms };
+    let lines: Vec<events::Line> = events::read_all(&args.events)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.events.display()))?
+        .into_iter()
+        .map(events::unwrap_delivery)
+        .collect();
+    if let Some(s) = &args.source {
+        if escalator_ingestor::adapters::Source::parse(s).is_none() {
+            anyhow::bail!("--source {s:?}: canonical, zendesk or jira");
+        }
+    }
+    let ingestor = match &args.mappings {
+        Some(path) => {
+            let s: escalator_ingestor::IngestorSettings =
+                escalator_service::load_settings(Some(path), &std::collections::HashMap::new())
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            s.validate()
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            Some(s)
+        }
+        None => None,
+    };
+    let options = Options {
+        until_ms,
+        source: args.source.clone(),
+    };
     let mut outcomes = Vec::new();
     let policies: Vec<Option<&PathBuf>> = if args.policy.is_empty() {
         vec![None]
@@ -75,8 +110,11 @@ fn execute(args: &Args) -> anyhow::Result<()> {
         args.policy.iter().map(Some).collect()
     };
     for policy in &policies {
-        let cfg = Config::load(policy.map(PathBuf::as_path), args.routing.as_deref())
+        let mut cfg = Config::load(policy.map(PathBuf::as_path), args.routing.as_deref())
             .map_err(|e| anyhow::anyhow!(e))?;
+        if let Some(i) = &ingestor {
+            cfg.ingestor = i.clone();
+        }
         outcomes.push(replay::replay(&lines, &cfg, &options)?);
     }
     let json = args.format == "json";

@@ -227,3 +227,61 @@ fn reports_from_an_events_file() {
         .unwrap();
     assert!(!out.status.success());
 }
+
+/// A team tries Escalator on its own help desk's webhooks: Zendesk bodies
+/// recorded with their delivery times, read through the Zendesk adapter and
+/// the organisation mapping (tests/scenarios: Globex is an enterprise
+/// customer; an urgent ticket escalates after one hour).
+#[test]
+fn replay_reads_a_help_desks_own_webhooks() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/scenarios");
+    let scenario: toml::Table = toml::from_str(
+        &std::fs::read_to_string(root.join("15_enterprise_urgent_escalates_after_one_hour.toml"))
+            .unwrap(),
+    )
+    .unwrap();
+    let mut jsonl = String::new();
+    for d in scenario["delivery"].as_array().unwrap() {
+        let body: serde_json::Value = serde_json::from_str(d["body"].as_str().unwrap()).unwrap();
+        let line = serde_json::json!({"delivered_at": d["at"].as_str().unwrap(), "body": body});
+        jsonl.push_str(&format!("{line}\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("zendesk.jsonl");
+    std::fs::write(&events, jsonl).unwrap();
+    let out = stdout(&[
+        "replay",
+        "--source",
+        "zendesk",
+        "--mappings",
+        root.join("org.toml").to_str().unwrap(),
+        "--policy",
+        root.join("policy.toml").to_str().unwrap(),
+        "--events",
+        events.to_str().unwrap(),
+        "--until",
+        "2026-11-23T06:30:00Z",
+        "--format",
+        "json",
+    ]);
+    let routed: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(routed.len(), 1, "{out}");
+    assert_eq!(routed[0]["decided_at"], "2026-11-23T06:00:00Z");
+    assert_eq!(routed[0]["reasons"][0]["rule_id"], "tiq-enterprise-urgent");
+    assert!(
+        routed[0]["ticket_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("zendesk:acme:")
+    );
+    let bad = escalator()
+        .args(["replay", "--source", "freshdesk", "--events"])
+        .arg(&events)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--source"));
+}

@@ -14,20 +14,48 @@ pub struct Line {
     pub end: u64,
 }
 
-/// `occurred_at` of a canonical event: RFC 3339 text or epoch milliseconds.
+/// When an event happened: a canonical event's `occurred_at`, a Zendesk
+/// event webhook's `time`, a Jira webhook's `timestamp` (RFC 3339 text or
+/// epoch milliseconds).
 pub fn event_time(bytes: &[u8]) -> Option<i64> {
     #[derive(serde::Deserialize)]
     struct Probe {
         occurred_at: Option<serde_json::Value>,
+        time: Option<serde_json::Value>,
+        timestamp: Option<serde_json::Value>,
     }
     let probe: Probe = serde_json::from_slice(bytes).ok()?;
-    match probe.occurred_at? {
+    instant(probe.occurred_at.or(probe.time).or(probe.timestamp)?)
+}
+
+fn instant(v: serde_json::Value) -> Option<i64> {
+    match v {
         serde_json::Value::Number(n) => n.as_i64(),
         serde_json::Value::String(s) => s
             .parse::<jiff::Timestamp>()
             .ok()
             .map(|t| t.as_millisecond()),
         _ => None,
+    }
+}
+
+/// A recorded webhook delivery, `{"delivered_at": TIME, "body": {...}}`,
+/// becomes its body at the delivery time; any other line is kept as it is.
+/// (Help desks' exports and request logs record when each body arrived;
+/// the body's own timestamps may be older, e.g. on a redelivery.)
+pub fn unwrap_delivery(line: Line) -> Line {
+    #[derive(serde::Deserialize)]
+    struct Delivery {
+        delivered_at: serde_json::Value,
+        body: serde_json::Value,
+    }
+    match serde_json::from_slice::<Delivery>(&line.bytes) {
+        Ok(d) if d.body.is_object() => Line {
+            time_ms: instant(d.delivered_at).or(line.time_ms),
+            bytes: serde_json::to_vec(&d.body).unwrap_or_default(),
+            end: line.end,
+        },
+        _ => line,
     }
 }
 
@@ -110,6 +138,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_recorded_delivery_is_its_body_at_its_delivery_time() {
+        let line = Line {
+            bytes: br#"{"delivered_at":"2026-11-29T09:14:05Z","body":{"time":"2026-11-29T09:00:00Z","x":[1]}}"#.to_vec(),
+            time_ms: None,
+            end: 7,
+        };
+        let l = unwrap_delivery(line);
+        assert_eq!(l.time_ms, Some(1_795_943_645_000));
+        let body: serde_json::Value = serde_json::from_slice(&l.bytes).unwrap_or_default();
+        assert_eq!(body["x"][0], 1);
+        assert_eq!(l.end, 7);
+    }
+
+    #[test]
     fn event_time_reads_rfc3339_and_millis() {
         assert_eq!(
             event_time(br#"{"occurred_at":"2026-11-29T09:14:05Z"}"#),
@@ -120,6 +162,17 @@ mod tests {
             Some(1_795_943_645_000)
         );
         assert_eq!(event_time(br#"{"occurred_at":"yesterday"}"#), None);
+        // Zendesk's and Jira's own timestamps.
+        assert_eq!(
+            event_time(
+                br#"{"type":"zen:event-type:ticket.created","time":"2026-11-29T09:14:05Z"}"#
+            ),
+            Some(1_795_943_645_000)
+        );
+        assert_eq!(
+            event_time(br#"{"webhookEvent":"jira:issue_updated","timestamp":1795943645000}"#),
+            Some(1_795_943_645_000)
+        );
         assert_eq!(event_time(b"not json"), None);
     }
 

@@ -23,6 +23,9 @@ pub struct Options {
     /// Keep the clock running after the last event until this instant, so
     /// deadlines that fall after it fire too (default: stop at the last event).
     pub until_ms: Option<i64>,
+    /// The source every record comes from (`escalator-source` header);
+    /// `None` lets the ingestor recognise each payload.
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -60,11 +63,19 @@ pub fn replay(lines: &[Line], cfg: &Config, opts: &Options) -> anyhow::Result<Ou
         first_ms: first,
         ..Outcome::default()
     };
+    let headers: Vec<escalator_runtime::Header> = opts
+        .source
+        .iter()
+        .map(|s| escalator_runtime::Header {
+            name: escalator_ingestor::adapters::SOURCE_HEADER.into(),
+            value: s.as_bytes().to_vec(),
+        })
+        .collect();
     for (i, line) in lines.iter().enumerate() {
         if let Some(t) = line.time_ms {
             advance(&mut pipeline, &clock, t)?;
         }
-        pipeline.send(wiring::RAW, None, &line.bytes, &[], None)?;
+        pipeline.send(wiring::RAW, None, &line.bytes, &headers, None)?;
         outcome.events += 1;
         if (i + 1) % COMMIT_EVERY == 0 {
             collect(&mut outcome, pipeline.commit()?);
