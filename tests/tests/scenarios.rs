@@ -420,3 +420,48 @@ fn zendesk_only_and_jira_only_deployments_report_every_resolution() {
         );
     }
 }
+
+/// The handoff packet says why, and for whom: a "Why escalated" section
+/// naming the rule, what was observed against which threshold and on which
+/// calendar, and the customer organisation's name from the mapping.
+#[test]
+fn the_packet_says_why_and_for_whom() {
+    let cfg = config();
+    let path = dir().join("15_enterprise_urgent_escalates_after_one_hour.toml");
+    let sc: Scenario = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let lines: Vec<Line> = sc
+        .delivery
+        .iter()
+        .map(|d| Line {
+            bytes: d.body.trim().as_bytes().to_vec(),
+            time_ms: Some(ms(&d.at)),
+            end: 0,
+        })
+        .collect();
+    let out = replay(
+        &lines,
+        &cfg,
+        &Options {
+            until_ms: Some(ms(&sc.expect.until)),
+            source: None,
+        },
+    )
+    .unwrap();
+    let packet = out.routed[0]
+        .decision
+        .as_ref()
+        .and_then(|d| d.handoff.as_ref())
+        .unwrap();
+    let md = &packet.markdown;
+    let why = md
+        .split("## Why escalated")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no Why escalated section:\n{md}"));
+    let why = why.split("\n## ").next().unwrap_or_default();
+    assert!(why.contains("tiq-enterprise-urgent"), "{why}");
+    assert!(why.contains("1h") && why.contains("24x7"), "{why}");
+    assert_eq!(
+        packet.customer.as_ref().and_then(|c| c.name.as_deref()),
+        Some("Globex GmbH")
+    );
+}

@@ -23,6 +23,12 @@ pub fn render_markdown(packet: &HandoffPacket) -> String {
         md.push_str(&inline(&packet.summary));
         md.push('\n');
     }
+    if !packet.reasons.is_empty() {
+        section(&mut md, "Why escalated");
+        for r in &packet.reasons {
+            let _ = writeln!(md, "- {}", inline(r));
+        }
+    }
     if !packet.description.trim().is_empty() {
         section(&mut md, "Problem as reported");
         fenced(&mut md, &packet.description);

@@ -67,7 +67,8 @@ fn recent_comments(s: &TicketState) -> Vec<String> {
     out
 }
 
-pub fn build(s: &TicketState) -> HandoffPacket {
+/// The packet of a decision; `reasons` are its "Why escalated" lines.
+pub fn build(s: &TicketState, reasons: Vec<String>) -> HandoffPacket {
     let srcs = sources(s);
     let f = escalator_diagnostics::extract(&srcs);
     let subject = redact_str(&s.subject);
@@ -111,7 +112,7 @@ pub fn build(s: &TicketState) -> HandoffPacket {
         ticket_url: s.ticket_url.clone(),
         customer: Some(Customer {
             id: s.customer_id.clone(),
-            name: None,
+            name: (!s.customer_name.is_empty()).then(|| redact_str(&s.customer_name)),
             tier: s.customer_tier,
             tier_name: s.customer_tier_name.clone(),
         }),
@@ -126,6 +127,7 @@ pub fn build(s: &TicketState) -> HandoffPacket {
             .unwrap_or_default(),
         tags: s.tags.clone(),
         recent_comments: recent_comments(s),
+        reasons,
         timeline: s
             .timeline
             .iter()

@@ -221,7 +221,7 @@ impl Evaluator {
         let owner = (kind == EscalationKind::PingPong)
             .then(|| ping_pong_owner(&self.policy, s))
             .flatten();
-        let packet = crate::packet::build(s);
+        let packet = crate::packet::build(s, ev.firings.iter().map(reason_line).collect());
         let kind_label = kind_label(kind);
         for f in &ev.firings {
             metrics::counter!(m::DECISIONS, "rule" => f.rule.id.clone(), "kind" => kind_label, "customer_tier" => s.customer_tier_name())
@@ -310,6 +310,25 @@ impl Evaluator {
         s.enter_queue(to_tier, &queue, now);
         decision
     }
+}
+
+/// One "Why escalated" line: the rule, what was observed against which
+/// threshold, and on which calendar.
+fn reason_line(f: &crate::rules::Firing) -> String {
+    let what = if f.rule.description.is_empty() {
+        f.rule.id.clone()
+    } else {
+        format!("{} ({})", f.rule.id, f.rule.description)
+    };
+    let calendar = f
+        .calendar
+        .as_ref()
+        .map(|(id, tz)| format!(", on the {id} calendar ({tz})"))
+        .unwrap_or_default();
+    format!(
+        "{what}: {} against a threshold of {}{calendar}",
+        f.observed, f.threshold
+    )
 }
 
 /// A Zendesk-style `resolution_<category>` tag (or `resolution:<code>`)

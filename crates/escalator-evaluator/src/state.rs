@@ -69,6 +69,8 @@ pub struct TicketState {
     pub pauses: Vec<(i64, i64)>,
 
     pub customer_id: String,
+    /// The customer organisation's name, when the source gives it.
+    pub customer_name: String,
     pub customer_tier: i32,
     pub customer_tier_name: String,
     pub priority: i32,
@@ -294,6 +296,9 @@ impl TicketState {
         if let Some(c) = &ev.customer {
             if !c.id.is_empty() {
                 self.customer_id = c.id.clone();
+            }
+            if let Some(name) = c.name.as_ref().filter(|n| !n.is_empty()) {
+                self.customer_name = name.clone();
             }
             if c.tier != CustomerTier::Unspecified as i32 {
                 self.customer_tier = c.tier;
