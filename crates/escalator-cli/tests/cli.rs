@@ -41,6 +41,16 @@ fn check_config_accepts_the_shipped_policy_and_names_errors() {
         err.contains("bad.toml:2: rule x: unknown customer tier \"gold\""),
         "{err}"
     );
+    // No catch-all row: a ticket of another tier or priority would have no
+    // threshold at all.
+    std::fs::write(&bad, "version = \"1\"\n[[time_in_queue]]\nid = \"x\"\ncustomer_tier = \"enterprise\"\npriority = \"high\"\nthreshold = \"1h\"\n").unwrap();
+    let out = escalator()
+        .args(["check-config", &bad.display().to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no catch-all row"), "{err}");
 }
 
 #[test]

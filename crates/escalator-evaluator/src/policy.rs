@@ -449,6 +449,21 @@ impl Policy {
                 threshold_text: c.threshold.clone(),
             });
         }
+        // A ticket of a tier or priority no row names (a new tier, an
+        // unmapped priority) must still have a threshold, not none.
+        if let Some(first) = raw.time_in_queue.first() {
+            let catch_all = raw
+                .time_in_queue
+                .iter()
+                .any(|r| r.get_ref().customer_tier == "*" && r.get_ref().priority == "*");
+            if !catch_all {
+                return Err(ctx.err(
+                    first.span().start,
+                    "time_in_queue",
+                    "no catch-all row: add one with customer_tier = \"*\" and priority = \"*\", so a ticket of a tier or priority no other row names still has a threshold",
+                ));
+            }
+        }
 
         let complexity = match &raw.complexity {
             None => None,

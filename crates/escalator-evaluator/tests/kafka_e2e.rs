@@ -28,6 +28,11 @@ id = "tiq-strategic-fast"
 customer_tier = "strategic"
 priority = "*"
 threshold = "4s"
+[[time_in_queue]]
+id = "tiq-other"
+customer_tier = "*"
+priority = "*"
+threshold = "30d"
 "#;
 
 struct Topics {
