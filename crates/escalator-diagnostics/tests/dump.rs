@@ -33,6 +33,7 @@ fn dump_markdown() {
             name: Some("Acme GmbH".into()),
             tier: CustomerTier::Enterprise as i32,
             tier_name: "Platinum".into(),
+            ..Default::default()
         }),
         priority: Priority::Urgent as i32,
         ..Default::default()

@@ -19,6 +19,7 @@ fn rich_packet() -> HandoffPacket {
             name: Some("Acme GmbH".into()),
             tier: CustomerTier::Enterprise as i32,
             tier_name: "Platinum".into(),
+            ..Default::default()
         }),
         priority: Priority::Urgent as i32,
         product: "Billing".into(),

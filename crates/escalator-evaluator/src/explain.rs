@@ -16,7 +16,11 @@ pub fn why_not_yet(policy: &Policy, s: &TicketState, now: i64) -> Value {
             .partial_cmp(&a.progress)
             .unwrap_or(std::cmp::Ordering::Equal)
     });
-    let cal = policy.calendar_for(s.customer_tier_name());
+    let cal = policy.calendar_for_customer(
+        &s.customer_id,
+        &s.customer_time_zone,
+        s.customer_tier_name(),
+    );
     json!({
         "ticket_id": s.ticket_id,
         "evaluated_at": iso(now),

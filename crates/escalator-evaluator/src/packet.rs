@@ -115,6 +115,7 @@ pub fn build(s: &TicketState, reasons: Vec<String>) -> HandoffPacket {
             name: (!s.customer_name.is_empty()).then(|| redact_str(&s.customer_name)),
             tier: s.customer_tier,
             tier_name: s.customer_tier_name.clone(),
+            time_zone: s.customer_time_zone.clone(),
         }),
         priority: s.priority,
         product: s.product.clone(),

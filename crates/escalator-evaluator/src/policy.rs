@@ -5,6 +5,8 @@
 //! version = "2026-11-30.1"
 //! [[calendars]]                       # business-hours calendars
 //! [calendar_by_tier]                  # customer tier -> calendar id
+//! [calendar_by_time_zone]             # customer time zone (or `Region/*`) -> calendar id
+//! [calendar_by_customer]              # customer id -> calendar id
 //! [pause]                             # statuses that stop the clock
 //! [[time_in_queue]]                   # L1 thresholds per customer tier x priority
 //! [complexity]                        # weighted signals, threshold per tier
@@ -44,6 +46,12 @@ pub struct PolicyFile {
     /// Customer tier name (or `*`) -> calendar id.
     #[serde(default)]
     pub calendar_by_tier: BTreeMap<String, String>,
+    /// Customer IANA time zone, or a `Region/*` prefix -> calendar id.
+    #[serde(default)]
+    pub calendar_by_time_zone: BTreeMap<String, String>,
+    /// Customer id -> calendar id.
+    #[serde(default)]
+    pub calendar_by_customer: BTreeMap<String, String>,
     #[serde(default)]
     pub pause: PauseConfig,
     #[serde(default)]
@@ -220,6 +228,8 @@ pub struct Policy {
     /// The default calendar itself: what every lookup falls back to.
     fallback: Calendar,
     pub calendar_by_tier: BTreeMap<String, String>,
+    pub calendar_by_time_zone: BTreeMap<String, String>,
+    pub calendar_by_customer: BTreeMap<String, String>,
     pub pause_statuses: Vec<String>,
     pub time_in_queue: Vec<TimeInQueue>,
     pub complexity: Option<Complexity>,
@@ -353,6 +363,20 @@ impl Policy {
                     "",
                     format!("calendar_by_tier.{tier}: calendar {cal:?} is not defined"),
                 ));
+            }
+        }
+        for (table, map) in [
+            ("calendar_by_time_zone", &raw.calendar_by_time_zone),
+            ("calendar_by_customer", &raw.calendar_by_customer),
+        ] {
+            for (key, cal) in map {
+                if !calendars.contains_key(cal) {
+                    return Err(ctx.err(
+                        0,
+                        "",
+                        format!("{table}.{key}: calendar {cal:?} is not defined"),
+                    ));
+                }
             }
         }
         for s in &raw.pause.statuses {
@@ -634,6 +658,8 @@ impl Policy {
             calendars,
             default_calendar,
             calendar_by_tier: raw.calendar_by_tier,
+            calendar_by_time_zone: raw.calendar_by_time_zone,
+            calendar_by_customer: raw.calendar_by_customer,
             pause_statuses: raw.pause.statuses,
             time_in_queue,
             complexity,
@@ -646,9 +672,28 @@ impl Policy {
 
     /// The calendar of a customer tier (its own, `*`, or the default).
     pub fn calendar_for(&self, tier: &str) -> &Calendar {
+        self.calendar_for_customer("", "", tier)
+    }
+
+    /// A customer's calendar: the customer's own entry; else its tier's own
+    /// entry (a contract: strategic customers on 24x7 wherever they are);
+    /// else its time zone's (exact, then `Region/*`), so a US business
+    /// customer works on American hours and holidays; else the tier table's
+    /// `*`; else the default.
+    pub fn calendar_for_customer(&self, customer: &str, time_zone: &str, tier: &str) -> &Calendar {
+        let by_zone = || {
+            self.calendar_by_time_zone.get(time_zone).or_else(|| {
+                let region = time_zone.split('/').next().unwrap_or("");
+                (!region.is_empty() && time_zone.contains('/'))
+                    .then(|| self.calendar_by_time_zone.get(&format!("{region}/*")))
+                    .flatten()
+            })
+        };
         let id = self
-            .calendar_by_tier
-            .get(tier)
+            .calendar_by_customer
+            .get(customer)
+            .or_else(|| self.calendar_by_tier.get(tier))
+            .or_else(by_zone)
             .or_else(|| self.calendar_by_tier.get("*"))
             .unwrap_or(&self.default_calendar);
         self.calendars.get(id).unwrap_or(&self.fallback)

@@ -157,7 +157,7 @@ fn evaluate_with(policy: &Policy, s: &TicketState, now: i64, explain: bool) -> E
         return ev;
     }
     let tier_name = s.customer_tier_name();
-    let cal = policy.calendar_for(tier_name);
+    let cal = policy.calendar_for_customer(&s.customer_id, &s.customer_time_zone, tier_name);
     let tier = s.tier();
     let l1 = matches!(tier, SupportTier::L1 | SupportTier::Unspecified);
 

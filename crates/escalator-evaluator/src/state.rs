@@ -71,6 +71,8 @@ pub struct TicketState {
     pub customer_id: String,
     /// The customer organisation's name, when the source gives it.
     pub customer_name: String,
+    /// The customer's IANA time zone, when known: picks its calendar.
+    pub customer_time_zone: String,
     pub customer_tier: i32,
     pub customer_tier_name: String,
     pub priority: i32,
@@ -299,6 +301,9 @@ impl TicketState {
             }
             if let Some(name) = c.name.as_ref().filter(|n| !n.is_empty()) {
                 self.customer_name = name.clone();
+            }
+            if !c.time_zone.is_empty() {
+                self.customer_time_zone = c.time_zone.clone();
             }
             if c.tier != CustomerTier::Unspecified as i32 {
                 self.customer_tier = c.tier;

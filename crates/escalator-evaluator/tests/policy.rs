@@ -492,3 +492,40 @@ fn validation_errors_name_file_line_and_rule() {
     let err = Policy::parse("p.toml", syntax).err().unwrap();
     assert_eq!(err.line, 2, "{err}");
 }
+
+/// Each customer on its own business hours: a contract tier's calendar
+/// (24x7) wherever the customer is; otherwise the region of the customer's
+/// time zone (a Chicago business customer on American hours and holidays,
+/// not Berlin's); the EMEA desk when the time zone is unknown; a customer's
+/// own entry before all.
+#[test]
+fn the_calendar_follows_the_customer() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/policy.toml");
+    let text = format!(
+        "{}\n[calendar_by_customer]\n\"acme-us\" = \"emea-business\"\n",
+        std::fs::read_to_string(path).unwrap()
+    );
+    let p = escalator_evaluator::Policy::parse("policy.toml", &text).unwrap();
+    let cal = |customer: &str, tz: &str, tier: &str| {
+        p.calendar_for_customer(customer, tz, tier).id().to_owned()
+    };
+    assert_eq!(
+        cal("c1", "America/Chicago", "business"),
+        "americas-business"
+    );
+    assert_eq!(cal("c1", "America/Chicago", "strategic"), "24x7");
+    assert_eq!(cal("c1", "Europe/Madrid", "standard"), "emea-business");
+    assert_eq!(cal("c1", "", "standard"), "emea-business");
+    assert_eq!(cal("c1", "Asia/Tokyo", "standard"), "emea-business");
+    assert_eq!(
+        cal("acme-us", "America/Chicago", "business"),
+        "emea-business"
+    );
+    // A calendar nobody defined is refused at load.
+    let bad = text.replace("\"acme-us\" = \"emea-business\"", "\"acme-us\" = \"apac\"");
+    let err = escalator_evaluator::Policy::parse("policy.toml", &bad).unwrap_err();
+    assert!(
+        err.to_string().contains("calendar_by_customer.acme-us"),
+        "{err}"
+    );
+}

@@ -385,7 +385,7 @@ impl Sim<'_> {
         );
         m.insert(
             "customer".into(),
-            json!({"id": self.customer.id, "name": self.customer.name, "tier": self.tier.as_str()}),
+            json!({"id": self.customer.id, "name": self.customer.name, "tier": self.tier.as_str(), "time_zone": self.customer.zone.name}),
         );
         m.insert("product".into(), self.product.clone().into());
         if !self.component.is_empty() {

@@ -43,6 +43,9 @@ pub struct CustomerMapping {
     pub customer_id: String,
     pub name: String,
     pub tier: String,
+    /// IANA time zone (e.g. `America/New_York`): picks the customer's
+    /// business calendar in the policy.
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

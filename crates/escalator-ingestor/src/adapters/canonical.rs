@@ -344,6 +344,7 @@ fn one<D: Data>(ev: Event<D>, ctx: &Context<'_>) -> Result<TicketEvent> {
             name: c.name,
             tier: m.customer_tier(&tier_name) as i32,
             tier_name,
+            time_zone: c.time_zone.unwrap_or_default(),
         }
     });
     let tags_known = ev.tags.is_some();

@@ -150,6 +150,9 @@ pub fn normalize(text: &str, ctx: &Context<'_>) -> Result<Vec<TicketEvent>> {
             .map(|c| c.name.clone())
             .filter(|n| !n.is_empty())
             .or(customer_raw.clone()),
+        time_zone: customer_map
+            .map(|c| c.time_zone.clone())
+            .unwrap_or_default(),
         tier: if tier_name.is_empty() {
             CustomerTier::Unspecified as i32
         } else {

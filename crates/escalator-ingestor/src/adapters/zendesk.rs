@@ -124,6 +124,7 @@ pub fn normalize(text: &str, ctx: &Context<'_>) -> Result<Vec<TicketEvent>> {
                 .or(org.clone())
                 .unwrap_or_default(),
             name: org_map.map(|o| o.name.clone()).filter(|n| !n.is_empty()),
+            time_zone: org_map.map(|o| o.time_zone.clone()).unwrap_or_default(),
             tier: if tier_name.is_empty() {
                 CustomerTier::Unspecified as i32
             } else {

@@ -55,6 +55,7 @@ struct CCustomer {
     id: Option<String>,
     name: Option<String>,
     tier: Option<String>,
+    time_zone: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -473,6 +474,7 @@ fn one(value: &Value, ctx: &Context<'_>) -> Result<TicketEvent> {
             name: c.name.clone(),
             tier: m.customer_tier(&tier_name) as i32,
             tier_name,
+            time_zone: c.time_zone.clone().unwrap_or_default(),
         }
     });
     let tags_known = ev.tags.is_some();

@@ -48,6 +48,7 @@ pub(super) struct CCustomer {
     pub id: Option<String>,
     pub name: Option<String>,
     pub tier: Option<String>,
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
