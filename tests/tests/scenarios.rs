@@ -121,21 +121,38 @@ fn rfc(ms: i64) -> String {
     escalator_calendar::rfc3339(ms)
 }
 
-/// Runs one scenario; the differences from what it expects, if any.
-fn check(path: &Path, cfg: &Config) -> Vec<String> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let sc: Scenario = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let lines: Vec<Line> = sc
-        .delivery
+/// A scenario's deliveries as replay lines, at their delivery times.
+fn lines_of(sc: &Scenario) -> Vec<Line> {
+    sc.delivery
         .iter()
         .map(|d| Line {
             bytes: d.body.trim().as_bytes().to_vec(),
             time_ms: Some(ms(&d.at)),
             end: 0,
         })
-        .collect();
+        .collect()
+}
+
+/// The escalation records the aggregator holds at the end of a replay.
+fn records_of(out: &escalator_standalone::replay::Outcome) -> BTreeMap<String, EscalationRecord> {
+    let mut records = BTreeMap::new();
+    for s in &out.aggregator {
+        let r = match s {
+            AggState::Done(r) | AggState::Open(r) => r.as_ref().clone(),
+            AggState::Tracked(t) => t.record.clone(),
+            _ => continue,
+        };
+        records.insert(r.escalation_id.clone(), r);
+    }
+    records
+}
+
+/// Runs one scenario; the differences from what it expects, if any.
+fn check(path: &Path, cfg: &Config) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let sc: Scenario = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let out = replay(
-        &lines,
+        &lines_of(&sc),
         cfg,
         &Options {
             until_ms: Some(ms(&sc.expect.until)),
@@ -215,15 +232,7 @@ fn check(path: &Path, cfg: &Config) -> Vec<String> {
         ));
     }
     // The escalation records the reports are made of.
-    let mut records: BTreeMap<String, EscalationRecord> = BTreeMap::new();
-    for s in &out.aggregator {
-        let r = match s {
-            AggState::Done(r) | AggState::Open(r) => r.as_ref().clone(),
-            AggState::Tracked(t) => t.record.clone(),
-            _ => continue,
-        };
-        records.insert(r.escalation_id.clone(), r);
-    }
+    let records = records_of(&out);
     let count = |f: &dyn Fn(&EscalationRecord) -> bool| records.values().filter(|r| f(r)).count();
     let mut figure = |name: &str, want: Option<usize>, got: usize| {
         if let Some(w) = want {
@@ -378,16 +387,7 @@ fn zendesk_only_and_jira_only_deployments_report_every_resolution() {
             "{:?}",
             out.dead_letters.first()
         );
-        let mut records: BTreeMap<String, EscalationRecord> = BTreeMap::new();
-        for s in &out.aggregator {
-            let r = match s {
-                AggState::Done(r) | AggState::Open(r) => r.as_ref().clone(),
-                AggState::Tracked(t) => t.record.clone(),
-                _ => continue,
-            };
-            records.insert(r.escalation_id.clone(), r);
-        }
-        let records: Vec<EscalationRecord> = records.into_values().collect();
+        let records: Vec<EscalationRecord> = records_of(&out).into_values().collect();
         let window = Window {
             start_ms: 0,
             end_ms: until + 1,
@@ -429,17 +429,8 @@ fn the_packet_says_why_and_for_whom() {
     let cfg = config();
     let path = dir().join("15_enterprise_urgent_escalates_after_one_hour.toml");
     let sc: Scenario = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let lines: Vec<Line> = sc
-        .delivery
-        .iter()
-        .map(|d| Line {
-            bytes: d.body.trim().as_bytes().to_vec(),
-            time_ms: Some(ms(&d.at)),
-            end: 0,
-        })
-        .collect();
     let out = replay(
-        &lines,
+        &lines_of(&sc),
         &cfg,
         &Options {
             until_ms: Some(ms(&sc.expect.until)),

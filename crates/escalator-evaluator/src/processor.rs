@@ -342,17 +342,7 @@ fn resolution_from_tags(tags: &[String]) -> (String, escalator_proto::v1::Resolu
         else {
             continue;
         };
-        let category = match code.to_ascii_lowercase().replace('-', "_").as_str() {
-            "how_to" | "howto" | "question" => C::HowTo,
-            "known_issue" | "known_error" => C::KnownIssue,
-            "configuration" | "config" | "misconfiguration" => C::Configuration,
-            "user_error" => C::UserError,
-            "bug_fix" | "bug_fixed" | "bug" | "fixed" => C::BugFix,
-            "workaround" => C::Workaround,
-            "no_fault_found" | "cannot_reproduce" | "works_as_designed" => C::NoFaultFound,
-            "duplicate" => C::Duplicate,
-            _ => C::Other,
-        };
+        let category = escalator_proto::resolution_category(code);
         return (code.to_owned(), category);
     }
     (String::new(), C::Unspecified)

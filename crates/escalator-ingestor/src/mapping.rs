@@ -199,21 +199,7 @@ impl Mappings {
         let word = lookup(&self.resolution_categories, raw)
             .map(str::to_owned)
             .unwrap_or_else(|| norm(raw));
-        match word.as_str() {
-            "" => ResolutionCategory::Unspecified,
-            "how_to" | "howto" | "question" => ResolutionCategory::HowTo,
-            // Jira Service Management ships "Known Error".
-            "known_issue" | "known_error" => ResolutionCategory::KnownIssue,
-            "configuration" | "config" | "misconfiguration" => ResolutionCategory::Configuration,
-            "user_error" => ResolutionCategory::UserError,
-            "bug_fix" | "bug_fixed" | "bug" | "fixed" => ResolutionCategory::BugFix,
-            "workaround" => ResolutionCategory::Workaround,
-            "no_fault_found" | "cannot_reproduce" | "works_as_designed" => {
-                ResolutionCategory::NoFaultFound
-            }
-            "duplicate" => ResolutionCategory::Duplicate,
-            _ => ResolutionCategory::Other,
-        }
+        escalator_proto::resolution_category(&word)
     }
 }
 

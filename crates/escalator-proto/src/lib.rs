@@ -17,6 +17,32 @@ pub fn content_type<T: prost::Name>() -> String {
     format!("application/x-protobuf; messageType={}", T::full_name())
 }
 
+/// The resolution category a help desk's word names (`known_error`,
+/// `Known Error`, `bug_fixed`...), matched in lower case with spaces and
+/// dashes as `_`; an unknown word is `Other`, an empty one `Unspecified`.
+/// The ingestor applies an organisation's own synonyms first.
+pub fn resolution_category(word: &str) -> v1::ResolutionCategory {
+    use v1::ResolutionCategory as C;
+    match word
+        .trim()
+        .to_ascii_lowercase()
+        .replace([' ', '-'], "_")
+        .as_str()
+    {
+        "" => C::Unspecified,
+        "how_to" | "howto" | "question" => C::HowTo,
+        // Jira Service Management ships "Known Error".
+        "known_issue" | "known_error" => C::KnownIssue,
+        "configuration" | "config" | "misconfiguration" => C::Configuration,
+        "user_error" => C::UserError,
+        "bug_fix" | "bug_fixed" | "bug" | "fixed" => C::BugFix,
+        "workaround" => C::Workaround,
+        "no_fault_found" | "cannot_reproduce" | "works_as_designed" => C::NoFaultFound,
+        "duplicate" => C::Duplicate,
+        _ => C::Other,
+    }
+}
+
 /// A specialist's action on an escalated ticket: picked up, moved to
 /// another domain, sent back to L1, resolved. The evaluator forwards these
 /// on the decisions topic, in the ticket's order, for the router and the
