@@ -109,6 +109,24 @@ pub fn produce_markers(
     keys
 }
 
+/// Writes a sentinel record (key [`SENTINEL`], a unique tag as value)
+/// straight to every partition of `topic`; returns the tag.
+fn write_sentinels(topic: &str, partitions: i32) -> String {
+    let p = producer();
+    let tag = unique("sentinel");
+    for partition in 0..partitions {
+        let record = BaseRecord::to(topic)
+            .key(SENTINEL)
+            .payload(tag.as_str())
+            .partition(partition);
+        if let Err((e, _)) = p.send(record) {
+            panic!("produce sentinel: {e}");
+        }
+    }
+    flush(&p);
+    tag
+}
+
 pub fn flush(producer: &BaseProducer) {
     if let Err(e) = producer.flush(Duration::from_secs(30)) {
         panic!("flush: {e}");
@@ -185,18 +203,7 @@ impl Reader {
     /// read): whatever they committed before sits below the sentinels, so
     /// "nothing more arrived" needs no quiet period. Sentinels are not kept.
     pub fn read_to_sentinels(&mut self, topic: &str, partitions: i32, timeout: Duration) -> bool {
-        let p = producer();
-        let tag = unique("sentinel");
-        for partition in 0..partitions {
-            let record = BaseRecord::to(topic)
-                .key(SENTINEL)
-                .payload(tag.as_str())
-                .partition(partition);
-            if let Err((e, _)) = p.send(record) {
-                panic!("produce sentinel: {e}");
-            }
-        }
-        flush(&p);
+        let tag = write_sentinels(topic, partitions);
         let seen = |r: &[Read]| {
             (0..partitions).all(|partition| {
                 r.iter()
@@ -329,18 +336,7 @@ impl RawReader {
         partitions: i32,
         timeout: Duration,
     ) -> Vec<Vec<u8>> {
-        let p = producer();
-        let tag = unique("sentinel");
-        for partition in 0..partitions {
-            let record = BaseRecord::to(topic)
-                .key(SENTINEL)
-                .payload(tag.as_str())
-                .partition(partition);
-            if let Err((e, _)) = p.send(record) {
-                panic!("produce sentinel: {e}");
-            }
-        }
-        flush(&p);
+        let tag = write_sentinels(topic, partitions);
         let end = Instant::now() + timeout;
         let mut seen = std::collections::BTreeSet::new();
         let mut out = Vec::new();
