@@ -23,28 +23,7 @@ use escalator_standalone::replay::{Options, replay};
 use serde::Deserialize;
 
 /// Scenarios that fail today, and why (each a piece of work still open).
-const KNOWN_GAPS: &[(&str, &str)] = &[
-    (
-        "19_ticket_created_in_l2_by_agent_picked_up_no_decision",
-        "a help-desk-side (manual) escalation has no escalation record in the aggregator, so its pickup is not counted",
-    ),
-    (
-        "32_l1_agent_moves_ticket_to_specialists_before_threshold",
-        "a help-desk-side (manual) escalation has no escalation record in the aggregator, so its pickup is not counted",
-    ),
-    (
-        "48_jira_l1_agent_sets_platform_team_before_threshold",
-        "a help-desk-side (manual) escalation has no escalation record in the aggregator, so its pickup is not counted",
-    ),
-    (
-        "43_jira_components_stack_trace_and_asap_reach_complexity",
-        "the Jira adapter keeps only an issue's first component (TicketEvent has one component field)",
-    ),
-    (
-        "49_jira_two_attachments_tip_complexity_over_threshold",
-        "the Jira adapter does not read attachments (fields.attachment / changelog Attachment items)",
-    ),
-];
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 #[derive(Deserialize)]
 struct Scenario {
@@ -113,6 +92,7 @@ fn kind_name(k: i32) -> &'static str {
         EscalationKind::Reescalate => "reescalate",
         EscalationKind::PingPong => "ping_pong",
         EscalationKind::Reopen => "reopen",
+        EscalationKind::HelpDesk => "help_desk",
         EscalationKind::Unspecified => "unspecified",
     }
 }

@@ -147,6 +147,17 @@ pub struct Placement {
 }
 
 impl Placement {
+    /// Where the help desk put a ticket it escalated itself.
+    pub fn of_help_desk(d: &EscalationDecision) -> Placement {
+        Placement {
+            routed_at_ms: d.decided_at_ms,
+            domain: d.domain_hint.clone(),
+            queue: d.help_desk_queue.clone(),
+            tier: tier_name(d.to_tier).to_owned(),
+            reroute_count: 0,
+        }
+    }
+
     pub fn of(routed: &RoutedEscalation) -> Placement {
         Placement {
             routed_at_ms: routed.routed_at_ms,

@@ -22,7 +22,7 @@ pub fn describe() {
     describe_counter!(
         ESCALATIONS,
         Unit::Count,
-        "Escalation decisions seen, by target tier."
+        "Escalations seen, by target tier and origin (escalator: a decision; help_desk: moved by an agent)."
     );
     describe_counter!(
         RESOLVED,

@@ -7,7 +7,9 @@
 use std::collections::BTreeSet;
 
 use escalator_proto::v1::ticket_event::Kind;
-use escalator_proto::v1::{EscalationDecision, KbUpdateSuggestion, RoutedEscalation, TicketEvent};
+use escalator_proto::v1::{
+    EscalationDecision, EscalationKind, KbUpdateSuggestion, RoutedEscalation, TicketEvent,
+};
 use escalator_reports::{EscalationRecord, Window};
 use escalator_runtime::headers::{CONTENT_TYPE, SCHEMA};
 use escalator_runtime::{Ctx, Output, Processor, Record, Rejection, StateCodec, Timer};
@@ -362,12 +364,19 @@ impl Aggregator {
             ctx.delete(&key);
             self.end(ctx, previous);
         }
-        metrics::counter!(m::ESCALATIONS, "tier" => if d.to_tier == 3 { "l3" } else { "l2" })
-            .increment(1);
+        let by_help_desk = d.kind == EscalationKind::HelpDesk as i32;
+        metrics::counter!(m::ESCALATIONS,
+            "tier" => if d.to_tier == 3 { "l3" } else { "l2" },
+            "origin" => if by_help_desk { "help_desk" } else { "escalator" })
+        .increment(1);
         let mut t = Tracked {
             record: lifecycle::from_decision(&d),
             ..Tracked::default()
         };
+        if by_help_desk {
+            // Nothing is routed: the help desk's group is its placement.
+            t.add(lifecycle::Placement::of_help_desk(&d));
+        }
         // Its placements that came first.
         if let Some(AggState::Pending(early)) = ctx.get(&pending_key(&d.ticket_id)).cloned() {
             let mut rest = Vec::new();

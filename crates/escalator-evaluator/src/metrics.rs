@@ -9,6 +9,7 @@ pub const TIME_TO_ESCALATE: &str = "escalator_evaluator_time_to_escalate_seconds
 pub const COMPLETENESS: &str = "escalator_evaluator_packet_completeness_ratio";
 pub const EVENTS: &str = "escalator_evaluator_events_applied_total";
 pub const CUSTOM_ERRORS: &str = "escalator_evaluator_custom_rule_errors_total";
+pub const HELP_DESK_ESCALATIONS: &str = "escalator_evaluator_help_desk_escalations_total";
 
 pub fn describe() {
     describe_counter!(
@@ -34,5 +35,10 @@ pub fn describe() {
         CUSTOM_ERRORS,
         Unit::Count,
         "Custom (CEL) rule evaluation errors, by rule."
+    );
+    describe_counter!(
+        HELP_DESK_ESCALATIONS,
+        Unit::Count,
+        "Tickets the help desk moved into an L2/L3 group itself (no decision of Escalator's), by tier."
     );
 }

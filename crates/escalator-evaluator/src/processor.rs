@@ -23,6 +23,8 @@ use crate::state::{self, Lifecycle, TicketState};
 
 const DEADLINE: &str = "deadline";
 const EXPIRE: &str = "expire";
+/// The escalation id's rule part for escalations the help desk made.
+const HELP_DESK_RULE: &str = "help_desk";
 
 pub struct Evaluator {
     pub policy: Arc<Policy>,
@@ -77,16 +79,37 @@ impl Evaluator {
         &self,
         ctx: &mut Ctx<'_, TicketState>,
         key: &[u8],
-        s: &TicketState,
+        s: &mut TicketState,
         ev: &TicketEvent,
         from_topic: &str,
     ) {
         use escalator_proto::v1::ticket_event as te;
-        if s.last_escalation_id.is_empty() {
-            return;
-        }
-        for (i, step) in s.lifecycle.iter().enumerate() {
+        let steps = std::mem::take(&mut s.lifecycle);
+        for (i, step) in steps.iter().enumerate() {
+            if let Lifecycle::HandEscalated {
+                from_tier,
+                tier,
+                queue,
+                waited_since_ms,
+            } = step
+            {
+                let d =
+                    self.help_desk_escalation(s, ev, *from_tier, *tier, queue, *waited_since_ms);
+                ctx.emit(
+                    Output::new(&self.decisions_topic, key.to_vec(), d.encode_to_vec())
+                        .with_header(
+                            CONTENT_TYPE,
+                            escalator_proto::content_type::<EscalationDecision>().as_bytes(),
+                        )
+                        .with_header(SCHEMA, escalator_proto::SCHEMA),
+                );
+                continue;
+            }
+            if s.last_escalation_id.is_empty() {
+                continue;
+            }
             let kind = match step {
+                Lifecycle::HandEscalated { .. } => continue,
                 Lifecycle::PickedUp {
                     specialist,
                     queue,
@@ -151,6 +174,56 @@ impl Evaluator {
                     .with_header(SCHEMA, escalator_proto::SCHEMA)
                     .with_header(FORWARDED_FROM, from_topic.as_bytes()),
             );
+        }
+    }
+
+    /// The record of an escalation the help desk made itself: no rule
+    /// fired, nothing is routed; the aggregator follows its pickup and
+    /// resolution like any other.
+    fn help_desk_escalation(
+        &self,
+        s: &mut TicketState,
+        ev: &TicketEvent,
+        from_tier: SupportTier,
+        tier: SupportTier,
+        queue: &str,
+        waited_since_ms: i64,
+    ) -> EscalationDecision {
+        let id = escalation_id(&s.ticket_id, HELP_DESK_RULE, s.version);
+        let by = ev
+            .actor
+            .as_ref()
+            .and_then(|a| {
+                a.name
+                    .clone()
+                    .filter(|n| !n.is_empty())
+                    .or(Some(a.id.clone()))
+            })
+            .filter(|n| !n.is_empty())
+            .map(|n| format!(" by {n}"))
+            .unwrap_or_default();
+        let packet =
+            crate::packet::build(s, vec![format!("moved to {queue} in the help desk{by}")]);
+        metrics::counter!(m::HELP_DESK_ESCALATIONS, "to_tier" => if tier == SupportTier::L3 { "l3" } else { "l2" })
+            .increment(1);
+        s.last_escalation_id = id.clone();
+        EscalationDecision {
+            escalation_id: id,
+            ticket_id: s.ticket_id.clone(),
+            decided_at_ms: ev.event_time_ms,
+            basis_event_time_ms: ev.event_time_ms,
+            trigger_event_id: ev.event_id.clone(),
+            kind: EscalationKind::HelpDesk as i32,
+            from_tier: from_tier as i32,
+            to_tier: tier as i32,
+            domain_hint: s.domain.clone(),
+            complexity_score: crate::complexity::score(&self.policy, s).0,
+            queue_entered_ms: waited_since_ms,
+            policy_version: self.policy.version.clone(),
+            state_version: s.version as i64,
+            help_desk_queue: queue.to_owned(),
+            handoff: Some(packet),
+            ..Default::default()
         }
     }
 
@@ -279,6 +352,7 @@ impl Evaluator {
                 tier: SupportTier::L2 as i32,
             }),
             owner_queue: owner.map(|o| format!("owner:{o}")).unwrap_or_default(),
+            help_desk_queue: String::new(),
             handoff: Some(packet),
         };
         // Never again for the same reason in this episode; and the
@@ -354,6 +428,7 @@ fn kind_label(k: EscalationKind) -> &'static str {
         EscalationKind::Reescalate => "reescalate",
         EscalationKind::PingPong => "ping_pong",
         EscalationKind::Reopen => "reopen",
+        EscalationKind::HelpDesk => "help_desk",
         EscalationKind::Unspecified => "unspecified",
     }
 }
@@ -411,7 +486,7 @@ impl Processor for Evaluator {
             // A new episode: complexity must rise past its threshold again.
             s.episode_score_base = crate::complexity::score(&self.policy, &s).0;
         }
-        self.forward_lifecycle(ctx, &key, &s, &ev, record.topic);
+        self.forward_lifecycle(ctx, &key, &mut s, &ev, record.topic);
         self.decide(ctx, &key, s, ev.event_time_ms, &ev.event_id);
         Ok(())
     }

@@ -128,6 +128,15 @@ pub enum Lifecycle {
     },
     /// The help desk moved the ticket from an L2/L3 group back to L1.
     SentBack { queue: String },
+    /// The help desk put the ticket in an L2/L3 group itself, ahead of
+    /// (or without) Escalator's decision: an agent's manual escalation.
+    HandEscalated {
+        from_tier: SupportTier,
+        tier: SupportTier,
+        queue: String,
+        /// When the clock of the tier it left had started.
+        waited_since_ms: i64,
+    },
     /// Solved or closed.
     Resolved,
     /// Solved or closed, then open again (or a customer's reply to it).
@@ -318,8 +327,11 @@ impl TicketState {
         }
         if !ev.component.is_empty() {
             self.component = ev.component.clone();
-            if !self.components_seen.contains(&ev.component) {
-                self.components_seen.push(ev.component.clone());
+        }
+        for c in std::iter::once(&ev.component).chain(&ev.components) {
+            if !c.is_empty() && !self.components_seen.contains(c) && self.components_seen.len() < 16
+            {
+                self.components_seen.push(c.clone());
             }
         }
         if ev.tags_known {
@@ -392,8 +404,17 @@ impl TicketState {
         let first = before == SupportTier::Unspecified;
         if first && self.queue_entered_ms == 0 {
             self.tier = tier as i32;
-            self.queue = queue;
+            self.queue = queue.clone();
             self.queue_entered_ms = at;
+            if tier != SupportTier::L1 {
+                // Created straight in a specialist group.
+                self.lifecycle.push(Lifecycle::HandEscalated {
+                    from_tier: SupportTier::Unspecified,
+                    tier,
+                    queue,
+                    waited_since_ms: at,
+                });
+            }
             return;
         }
         if !first {
@@ -410,7 +431,15 @@ impl TicketState {
             }
         } else if (tier as i32) > self.tier {
             // The help desk escalated it by hand (or further than Escalator).
+            let from_tier = self.tier();
+            let waited_since_ms = self.queue_entered_ms;
             self.enter_queue(tier, &queue, at);
+            self.lifecycle.push(Lifecycle::HandEscalated {
+                from_tier,
+                tier,
+                queue,
+                waited_since_ms,
+            });
         } else if tier == SupportTier::L2
             && self.tier() == SupportTier::L3
             && before == SupportTier::L3

@@ -200,6 +200,16 @@ impl Router {
                 return Ok(()); // the same decision again: already routed
             }
         }
+        if d.kind == EscalationKind::HelpDesk as i32 {
+            // The help desk placed the ticket itself: nothing to route, and
+            // an escalation this router placed before is no longer waiting
+            // in its queue.
+            if let Some(old) = t.open.take() {
+                self.adjust_queue(ctx, &old.queue, -1);
+                ctx.put(&ticket_key(&d.ticket_id), RouterState::Ticket(Box::new(t)));
+            }
+            return Ok(());
+        }
         let feats = features::from_decision(&d);
         let mut outcome = classify(&self.routing, &feats, &|tok| learned(ctx, tok));
         // A re-escalation or ping-pong stays with the domain that has the case.

@@ -363,6 +363,7 @@ fn one<D: Data>(ev: Event<D>, ctx: &Context<'_>) -> Result<TicketEvent> {
         customer,
         product: ev.product.unwrap_or_default(),
         component: ev.component.unwrap_or_default(),
+        components: Vec::new(),
         tags: ev.tags.unwrap_or_default(),
         tags_known,
         priority: ctx.mappings.priority(&priority_raw) as i32,

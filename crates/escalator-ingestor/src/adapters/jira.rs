@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 
 use escalator_proto::v1::ticket_event::{
-    self as te, Assigned, CommentAdded, Created, FieldChange, FieldsUpdated, PriorityChanged,
-    Resolved, StatusChanged, TagsChanged,
+    self as te, Assigned, AttachmentAdded, CommentAdded, Created, FieldChange, FieldsUpdated,
+    PriorityChanged, Resolved, StatusChanged, TagsChanged,
 };
 use escalator_proto::v1::{
     Actor, ActorRole, BodyFormat, CommentVisibility, Customer, CustomerTier, SourceSystem,
@@ -186,6 +186,20 @@ pub fn normalize(text: &str, ctx: &Context<'_>) -> Result<Vec<TicketEvent>> {
             },
         }
     };
+    let components: Vec<String> = match fields.get("components") {
+        Some(Value::Array(items)) => items.iter().filter_map(field_text).collect(),
+        Some(other) => field_text(other).into_iter().collect(),
+        None => Vec::new(),
+    };
+    // The issue's attachments by id: a changelog item names only the id and
+    // file name; type, size and uploader are here.
+    let attachments: HashMap<String, &Value> = fields
+        .get("attachment")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.get("id").and_then(field_text).map(|id| (id, a)))
+        .collect();
     let base = TicketEvent {
         ticket_id: format!("jira:{instance}:{issue_id}"),
         event_id: String::new(),
@@ -204,10 +218,8 @@ pub fn normalize(text: &str, ctx: &Context<'_>) -> Result<Vec<TicketEvent>> {
         product: field(&jm.product_field)
             .or_else(|| project.and_then(|p| s(p, "name")).map(str::to_owned))
             .unwrap_or_default(),
-        component: fields
-            .get("components")
-            .and_then(field_text)
-            .unwrap_or_default(),
+        component: components.first().cloned().unwrap_or_default(),
+        components: components.clone(),
         tags: labels.clone().unwrap_or_default(),
         tags_known: labels.is_some(),
         priority: m.priority(&priority_raw) as i32,
@@ -290,19 +302,53 @@ pub fn normalize(text: &str, ctx: &Context<'_>) -> Result<Vec<TicketEvent>> {
         Ok(ev)
     };
 
+    // An attachment's own event: its uploader is the actor.
+    let attachment_event = |id: &str, name: &str| -> TicketEvent {
+        let a = attachments.get(id).copied();
+        let mut ev = event(
+            &format!("attachment:{id}"),
+            te::Kind::AttachmentAdded(AttachmentAdded {
+                attachment_id: id.to_owned(),
+                file_name: a.and_then(|a| s(a, "filename")).unwrap_or(name).to_owned(),
+                content_type: a
+                    .and_then(|a| s(a, "mimeType"))
+                    .unwrap_or_default()
+                    .to_owned(),
+                size_bytes: a
+                    .and_then(|a| a.get("size"))
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0),
+                text_excerpt: String::new(),
+                comment_id: String::new(),
+            }),
+        );
+        if let Some(author) = a.and_then(|a| a.get("author")).filter(|x| x.is_object()) {
+            ev.actor = Some(person(author));
+        }
+        ev
+    };
+
     let mut out = Vec::new();
     match webhook {
-        "jira:issue_created" => out.push(event(
-            "created",
-            te::Kind::Created(Created {
-                channel: fields
-                    .get("customfield_10010")
-                    .and_then(|r| r.get("requestType"))
-                    .and_then(|rt| s(rt, "name"))
-                    .map(|_| "portal".to_owned())
-                    .unwrap_or_else(|| "jira".to_owned()),
-            }),
-        )),
+        "jira:issue_created" => {
+            out.push(event(
+                "created",
+                te::Kind::Created(Created {
+                    channel: fields
+                        .get("customfield_10010")
+                        .and_then(|r| r.get("requestType"))
+                        .and_then(|rt| s(rt, "name"))
+                        .map(|_| "portal".to_owned())
+                        .unwrap_or_else(|| "jira".to_owned()),
+                }),
+            ));
+            // Files attached on the create screen come with the issue.
+            let mut ids: Vec<&String> = attachments.keys().collect();
+            ids.sort();
+            for id in ids {
+                out.push(attachment_event(id, ""));
+            }
+        }
         "jira:issue_updated" => {
             let changelog = v.get("changelog");
             let change_id = changelog
@@ -360,6 +406,13 @@ pub fn normalize(text: &str, ctx: &Context<'_>) -> Result<Vec<TicketEvent>> {
                                 .map(|t| (*t).to_owned())
                                 .collect(),
                         }))
+                    }
+                    "attachment" => {
+                        // Removing one (to = null) is not evidence.
+                        if let Some(id) = s(item, "to").filter(|t| !t.is_empty()) {
+                            out.push(attachment_event(id, &to_s));
+                        }
+                        None
                     }
                     "resolution" if !to_s.is_empty() => Some(te::Kind::Resolved(Resolved {
                         category: m.resolution_category(&to_s) as i32,

@@ -359,6 +359,7 @@ pub fn normalize(text: &str, ctx: &Context<'_>) -> Result<Vec<TicketEvent>> {
         customer,
         product: tagged(&zm.product_tag_prefix),
         component: tagged(&zm.component_tag_prefix),
+        components: Vec::new(),
         tags: tags.clone().unwrap_or_default(),
         tags_known: tags.is_some(),
         priority: m.priority(&priority_raw) as i32,

@@ -496,6 +496,7 @@ fn one(value: &Value, ctx: &Context<'_>) -> Result<TicketEvent> {
         customer,
         product: ev.product.clone().unwrap_or_default(),
         component: ev.component.clone().unwrap_or_default(),
+        components: Vec::new(),
         tags: ev.tags.clone().unwrap_or_default(),
         tags_known,
         priority: ctx.mappings.priority(&priority_raw) as i32,
