@@ -93,6 +93,7 @@ fn kind_name(k: i32) -> &'static str {
         EscalationKind::PingPong => "ping_pong",
         EscalationKind::Reopen => "reopen",
         EscalationKind::HelpDesk => "help_desk",
+        EscalationKind::Unattended => "unattended",
         EscalationKind::Unspecified => "unspecified",
     }
 }

@@ -15,23 +15,49 @@ pub struct Signal {
     pub contribution: f64,
 }
 
-/// The signal values of a ticket, before weights.
+/// The most each signal counts, so that no single kind of evidence (many
+/// severity words, a long component list, a chatty L1 thread) escalates a
+/// ticket on its own; a lead reads "3 severity words" as one strong hint,
+/// not three.
+pub const CAPS: [(&str, u32); 8] = [
+    ("stack_trace", 1),
+    ("error_code", 3),
+    ("components", 3),
+    ("reopens", 3),
+    ("l1_touches", 20),
+    ("severity_keyword", 2),
+    ("customer_urgency", 1),
+    ("attachments", 5),
+];
+
+fn cap(name: &str, n: usize) -> f64 {
+    let max = CAPS
+        .iter()
+        .find(|(c, _)| *c == name)
+        .map_or(u32::MAX, |(_, m)| *m);
+    f64::from(u32::try_from(n).unwrap_or(u32::MAX).min(max))
+}
+
+/// The signal values of a ticket, before weights, each within its cap.
 pub fn values(s: &TicketState) -> [(&'static str, f64); 8] {
     [
-        ("stack_trace", f64::from(s.stack_traces.min(1))),
-        ("error_code", f64::from(s.error_codes.min(3))),
+        ("stack_trace", cap("stack_trace", s.stack_traces as usize)),
+        ("error_code", cap("error_code", s.error_codes as usize)),
         (
             "components",
-            s.components_seen.len().saturating_sub(1) as f64,
+            cap("components", s.components_seen.len().saturating_sub(1)),
         ),
-        ("reopens", f64::from(s.reopens)),
-        ("l1_touches", f64::from(s.l1_touches.min(20))),
-        ("severity_keyword", s.severity_hits.len() as f64),
+        ("reopens", cap("reopens", s.reopens as usize)),
+        ("l1_touches", cap("l1_touches", s.l1_touches as usize)),
+        (
+            "severity_keyword",
+            cap("severity_keyword", s.severity_hits.len()),
+        ),
         (
             "customer_urgency",
             f64::from(u8::from(!s.urgency_hits.is_empty())),
         ),
-        ("attachments", f64::from(s.attachments.min(5))),
+        ("attachments", cap("attachments", s.attachments as usize)),
     ]
 }
 

@@ -9,6 +9,7 @@ pub const TIME_TO_ESCALATE: &str = "escalator_evaluator_time_to_escalate_seconds
 pub const COMPLETENESS: &str = "escalator_evaluator_packet_completeness_ratio";
 pub const EVENTS: &str = "escalator_evaluator_events_applied_total";
 pub const CUSTOM_ERRORS: &str = "escalator_evaluator_custom_rule_errors_total";
+pub const UNKNOWN_INPUTS: &str = "escalator_evaluator_unknown_inputs_total";
 pub const HELP_DESK_ESCALATIONS: &str = "escalator_evaluator_help_desk_escalations_total";
 
 pub fn describe() {
@@ -35,6 +36,11 @@ pub fn describe() {
         CUSTOM_ERRORS,
         Unit::Count,
         "Custom (CEL) rule evaluation errors, by rule."
+    );
+    describe_counter!(
+        UNKNOWN_INPUTS,
+        Unit::Count,
+        "Decisions made for a ticket whose customer tier or priority no mapping recognised (catch-all rows applied), by field."
     );
     describe_counter!(
         HELP_DESK_ESCALATIONS,

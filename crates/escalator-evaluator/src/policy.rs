@@ -13,6 +13,7 @@
 //! [reescalation]                      # L2 -> L3 without pickup / resolution
 //! [reopen]                            # repeated reopens escalate
 //! [ping_pong]                         # L1 -> L2 -> L1 -> L2: name an owner
+//! [l3_unattended]                     # at L3 without pickup: name a duty manager
 //! [[custom]]                          # CEL conditions
 //! ```
 
@@ -64,6 +65,8 @@ pub struct PolicyFile {
     pub reopen: Option<Spanned<ReopenConfig>>,
     #[serde(default)]
     pub ping_pong: Option<Spanned<PingPongConfig>>,
+    #[serde(default)]
+    pub l3_unattended: Option<Spanned<UnattendedConfig>>,
     #[serde(default)]
     pub custom: Vec<Spanned<CustomConfig>>,
 }
@@ -162,6 +165,18 @@ pub struct PingPongConfig {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+pub struct UnattendedConfig {
+    pub id: String,
+    #[serde(default = "default_version")]
+    pub version: String,
+    /// Customer tier (or `*`) -> business time in the L3 queue without pickup.
+    pub pickup: BTreeMap<String, String>,
+    /// Domain (or `*`) -> the duty manager named as owner.
+    pub owners: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct CustomConfig {
     pub id: String,
     #[serde(default = "default_version")]
@@ -219,6 +234,15 @@ pub struct PingPong {
     pub owners: BTreeMap<String, String>,
 }
 
+/// Nobody picked up an L3 escalation in time: there is no tier above, so
+/// a duty manager is named.
+#[derive(Debug, Clone)]
+pub struct Unattended {
+    pub rule: RuleRef,
+    pub pickup: BTreeMap<String, (i64, String)>,
+    pub owners: BTreeMap<String, String>,
+}
+
 /// The validated policy the evaluator runs.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -236,6 +260,7 @@ pub struct Policy {
     pub reescalation: Option<Reescalation>,
     pub reopen: Option<(RuleRef, u32)>,
     pub ping_pong: Option<PingPong>,
+    pub l3_unattended: Option<Unattended>,
     pub custom: Vec<CustomRule>,
 }
 
@@ -633,6 +658,32 @@ impl Policy {
                 })
             }
         };
+        let l3_unattended = match &raw.l3_unattended {
+            None => None,
+            Some(u) => {
+                let at = u.span().start;
+                let u = u.get_ref();
+                unique(&u.id, at)?;
+                if !u.owners.contains_key("*") {
+                    return Err(ctx.err(
+                        at,
+                        &u.id,
+                        "owners needs a \"*\" entry: every unattended case must have a named owner",
+                    ));
+                }
+                Some(Unattended {
+                    rule: RuleRef {
+                        id: u.id.clone(),
+                        version: u.version.clone(),
+                        description:
+                            "at L3 without pickup past the threshold: a named duty manager takes it"
+                                .into(),
+                    },
+                    pickup: durations(&u.id, at, "pickup", &u.pickup)?,
+                    owners: u.owners.clone(),
+                })
+            }
+        };
         let mut custom = Vec::new();
         for c in &raw.custom {
             let at = c.span().start;
@@ -666,6 +717,7 @@ impl Policy {
             reescalation,
             reopen,
             ping_pong,
+            l3_unattended,
             custom,
         })
     }

@@ -18,7 +18,7 @@ use crate::complexity::keyword_hits;
 use crate::ids::escalation_id;
 use crate::metrics as m;
 use crate::policy::Policy;
-use crate::rules::{Evaluation, evaluate_for_decision, ping_pong_owner};
+use crate::rules::{Evaluation, evaluate_for_decision, ping_pong_owner, unattended_owner};
 use crate::state::{self, Lifecycle, TicketState};
 
 const DEADLINE: &str = "deadline";
@@ -291,10 +291,21 @@ impl Evaluator {
         let from_tier = s.tier();
         let to_tier = primary.to_tier;
         let id = escalation_id(&s.ticket_id, &primary.rule.id, s.version);
-        let owner = (kind == EscalationKind::PingPong)
-            .then(|| ping_pong_owner(&self.policy, s))
-            .flatten();
-        let packet = crate::packet::build(s, ev.firings.iter().map(reason_line).collect());
+        let owner = match kind {
+            EscalationKind::PingPong => ping_pong_owner(&self.policy, s),
+            EscalationKind::Unattended => unattended_owner(&self.policy, s),
+            _ => None,
+        };
+        let mut reasons: Vec<String> = ev.firings.iter().map(reason_line).collect();
+        for (field, value) in s.unknown_inputs() {
+            // Bounded label: the field, never the raw value.
+            metrics::counter!(m::UNKNOWN_INPUTS, "field" => field).increment(1);
+            reasons.push(format!(
+                "the {} {value:?} is not in the organisation's mapping: the policy's catch-all row applied",
+                field.replace('_', " ")
+            ));
+        }
+        let packet = crate::packet::build(s, reasons);
         let kind_label = kind_label(kind);
         for f in &ev.firings {
             metrics::counter!(m::DECISIONS, "rule" => f.rule.id.clone(), "kind" => kind_label, "customer_tier" => s.customer_tier_name())
@@ -429,6 +440,7 @@ fn kind_label(k: EscalationKind) -> &'static str {
         EscalationKind::PingPong => "ping_pong",
         EscalationKind::Reopen => "reopen",
         EscalationKind::HelpDesk => "help_desk",
+        EscalationKind::Unattended => "unattended",
         EscalationKind::Unspecified => "unspecified",
     }
 }

@@ -281,6 +281,28 @@ fn evaluate_with(policy: &Policy, s: &TicketState, now: i64, explain: bool) -> E
             }
         }
     }
+    if tier == SupportTier::L3 && s.picked_up_ms.is_none() {
+        if let Some(u) = &policy.l3_unattended {
+            if let Some((ms, text)) = per_tier(&u.pickup, tier_name) {
+                time_rule(
+                    cal,
+                    s,
+                    now,
+                    TimeRule {
+                        rule: &u.rule,
+                        kind: EscalationKind::Unattended,
+                        to_tier: SupportTier::L3,
+                        from_ms: s.queue_entered_ms,
+                        threshold_ms: *ms,
+                        threshold_text: text,
+                        note: "in the L3 queue without pickup",
+                    },
+                    &mut ev,
+                    explain,
+                );
+            }
+        }
+    }
     let mut bound = None;
     for c in &policy.custom {
         let to = c.to_tier();
@@ -383,6 +405,14 @@ pub fn ping_pong_owner(policy: &Policy, s: &TicketState) -> Option<String> {
         .ping_pong
         .as_ref()
         .and_then(|p| per_tier(&p.owners, &s.domain).cloned())
+}
+
+/// The duty manager named for an L3 escalation nobody picked up.
+pub fn unattended_owner(policy: &Policy, s: &TicketState) -> Option<String> {
+    policy
+        .l3_unattended
+        .as_ref()
+        .and_then(|u| per_tier(&u.owners, &s.domain).cloned())
 }
 
 #[cfg(test)]

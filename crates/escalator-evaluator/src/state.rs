@@ -76,6 +76,8 @@ pub struct TicketState {
     pub customer_tier: i32,
     pub customer_tier_name: String,
     pub priority: i32,
+    /// The priority as the source named it (for an unmapped one).
+    pub priority_raw: String,
     pub product: String,
     pub component: String,
     pub components_seen: Vec<String>,
@@ -194,6 +196,20 @@ impl TicketState {
 
     pub fn status_name(&self) -> &'static str {
         status_name(self.status)
+    }
+
+    /// Inputs of the policy's tables that no mapping recognised, as
+    /// (field, value as the source sent it): their tickets get the
+    /// catch-all rows, and the decision says so.
+    pub fn unknown_inputs(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if self.customer_tier == CustomerTier::Unknown as i32 {
+            out.push(("customer_tier", self.customer_tier_name.clone()));
+        }
+        if self.priority == Priority::Unknown as i32 {
+            out.push(("priority", self.priority_raw.clone()));
+        }
+        out
     }
 
     pub fn is_open(&self) -> bool {
@@ -321,6 +337,7 @@ impl TicketState {
         }
         if ev.priority != Priority::Unspecified as i32 {
             self.priority = ev.priority;
+            self.priority_raw = ev.priority_raw.clone();
         }
         if !ev.product.is_empty() {
             self.product = ev.product.clone();
@@ -656,6 +673,7 @@ impl TicketState {
             Some(Kind::PriorityChanged(p)) => {
                 if current && p.to_priority != Priority::Unspecified as i32 {
                     self.priority = p.to_priority;
+                    self.priority_raw = p.to_raw.clone();
                 }
                 (
                     "priority_changed",

@@ -178,7 +178,7 @@ fn enterprise_urgent_escalates_at_thirty_minutes_once_on_a_24x7_calendar() {
         (SupportTier::L1 as i32, SupportTier::L2 as i32)
     );
     assert_eq!(d[0].decided_at_ms, t0 + 30 * 60_000);
-    assert_eq!(d[0].policy_version, "2026-11-30.1");
+    assert_eq!(d[0].policy_version, policy().version);
     assert!(d[0].escalation_id.starts_with("esc-"));
     let packet = d[0].handoff.as_ref().unwrap();
     assert!(!packet.markdown.is_empty());
@@ -219,7 +219,7 @@ fn holidays_push_the_deadline() {
     // Monday 28 Dec: 08-12 (5h), 13-16 (8h).
     h.send(
         ms("2026-12-23T16:00:00+01:00"),
-        created(CustomerTier::Business, Priority::Normal),
+        created(CustomerTier::Standard, Priority::Normal),
     );
     assert!(h.advance(ms("2026-12-28T15:59:59+01:00")).is_empty());
     assert_eq!(h.advance(ms("2026-12-28T16:00:00+01:00")).len(), 1);
@@ -325,6 +325,14 @@ fn l2_without_pickup_reescalates_to_l3() {
         (SupportTier::L2 as i32, SupportTier::L3 as i32)
     );
     assert_eq!(d[0].rule_firings[0].rule_id, "l2-to-l3");
+    // Nobody at L3 either within its hour: a duty manager is named, once.
+    assert!(h.advance(t0 + 149 * 60_000).is_empty());
+    let d = h.advance(t0 + 150 * 60_000);
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].kind, EscalationKind::Unattended as i32);
+    assert_eq!(d[0].rule_firings[0].rule_id, "l3-unattended");
+    assert_eq!(d[0].owner_queue, "owner:support-duty-manager");
+    assert!(h.advance(t0 + 600 * 60_000).is_empty());
 }
 
 #[test]
@@ -527,5 +535,34 @@ fn the_calendar_follows_the_customer() {
     assert!(
         err.to_string().contains("calendar_by_customer.acme-us"),
         "{err}"
+    );
+}
+
+#[test]
+fn an_unmapped_tier_and_priority_get_the_catch_all_row_and_the_decision_names_them() {
+    let mut h = Harness::new();
+    let t0 = ms("2026-12-08T09:00:00+01:00");
+    let mut ev = created(CustomerTier::Unknown, Priority::Unknown);
+    ev.customer.as_mut().unwrap().tier_name = "platinum-plus".into();
+    ev.priority_raw = "P0 - blocker".into();
+    h.send(t0, ev);
+    // tiq-default: one business day (8 h) on the EMEA desk: Tuesday
+    // 09-12 and 13-17, then Wednesday 08-09.
+    assert!(h.advance(ms("2026-12-09T08:59:00+01:00")).is_empty());
+    let d = h.advance(ms("2026-12-09T09:00:00+01:00"));
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].rule_firings[0].rule_id, "tiq-default");
+    let reasons = &d[0].handoff.as_ref().unwrap().reasons;
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("customer tier \"platinum-plus\"") && r.contains("catch-all")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("priority \"P0 - blocker\"")),
+        "{reasons:?}"
     );
 }

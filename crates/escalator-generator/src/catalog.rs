@@ -82,10 +82,17 @@ impl Priority {
 pub fn threshold_ms(tier: Tier, priority: Priority) -> i64 {
     let day = tier.desk().business_day_ms();
     match (tier, priority) {
-        (Tier::Strategic, _) => 15 * MIN,
+        (Tier::Strategic, Priority::Urgent) => 15 * MIN,
+        (Tier::Strategic, Priority::High) => 30 * MIN,
+        (Tier::Strategic, Priority::Low) => 4 * HOUR,
+        (Tier::Strategic, Priority::Normal) => HOUR,
         (Tier::Enterprise, Priority::Urgent) => 30 * MIN,
         (Tier::Enterprise, Priority::High) => 2 * HOUR,
         (Tier::Enterprise, _) => 8 * HOUR,
+        (Tier::Business, Priority::Urgent) => 45 * MIN,
+        (Tier::Business, Priority::High) => 3 * HOUR,
+        (Tier::Business, Priority::Low) => 2 * day,
+        (Tier::Business, Priority::Normal) => 6 * HOUR,
         (_, Priority::Urgent) => HOUR,
         (_, Priority::High) => 4 * HOUR,
         (_, Priority::Low) => 3 * day,
@@ -98,6 +105,7 @@ pub fn pickup_threshold_ms(tier: Tier) -> i64 {
     match tier {
         Tier::Strategic => 30 * MIN,
         Tier::Enterprise => HOUR,
+        Tier::Business => 2 * HOUR,
         _ => 4 * HOUR,
     }
 }

@@ -467,9 +467,9 @@ impl Sim<'_> {
             + (self.est_code_keys.len().min(3) as f64)
             + 0.5 * f64::from(self.attachments.min(5))
             + 0.5 * f64::from(self.est_touches.min(20))
-            + 3.0 * self.est_severity.len() as f64
+            + 3.0 * self.est_severity.len().min(2) as f64
             + if self.est_urgency { 1.5 } else { 0.0 }
-            + 2.0 * f64::from(self.est_reopens)
+            + 2.0 * f64::from(self.est_reopens.min(3))
     }
 
     fn add_heavy_evidence(&mut self) -> String {

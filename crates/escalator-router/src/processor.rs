@@ -214,7 +214,10 @@ impl Router {
         let mut outcome = classify(&self.routing, &feats, &|tok| learned(ctx, tok));
         // A re-escalation or ping-pong stays with the domain that has the case.
         let kind = EscalationKind::try_from(d.kind).unwrap_or(EscalationKind::Unspecified);
-        if let (Some(open), EscalationKind::Reescalate | EscalationKind::PingPong) = (&t.open, kind)
+        if let (
+            Some(open),
+            EscalationKind::Reescalate | EscalationKind::PingPong | EscalationKind::Unattended,
+        ) = (&t.open, kind)
         {
             if self.routing.domain(&open.domain).is_some() {
                 outcome.domain = open.domain.clone();
@@ -225,13 +228,15 @@ impl Router {
             self.adjust_queue(ctx, &old.queue, -1);
         }
         let packet = d.handoff.as_ref();
-        let sla_critical = matches!(kind, EscalationKind::Reescalate | EscalationKind::PingPong)
-            || d.rule_firings.iter().any(|f| f.unit == "business_minutes");
+        let sla_critical = matches!(
+            kind,
+            EscalationKind::Reescalate | EscalationKind::PingPong | EscalationKind::Unattended
+        ) || d.rule_firings.iter().any(|f| f.unit == "business_minutes");
         let urgent = packet.is_some_and(|p| p.priority == Priority::Urgent as i32)
             || packet
                 .and_then(|p| p.customer.as_ref())
                 .is_some_and(|c| c.tier == CustomerTier::Strategic as i32)
-            || kind == EscalationKind::PingPong;
+            || matches!(kind, EscalationKind::PingPong | EscalationKind::Unattended);
         let placement = place(
             &self.routing,
             &outcome.domain,
