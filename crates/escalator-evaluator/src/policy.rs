@@ -8,6 +8,7 @@
 //! [calendar_by_time_zone]             # customer time zone (or `Region/*`) -> calendar id
 //! [calendar_by_customer]              # customer id -> calendar id
 //! [pause]                             # statuses that stop the clock
+//! l1_clock = "tier"                   # or "queue": an L1 -> L1 move restarts the clock
 //! [[time_in_queue]]                   # L1 thresholds per customer tier x priority
 //! [complexity]                        # weighted signals, threshold per tier
 //! [reescalation]                      # L2 -> L3 without pickup / resolution
@@ -55,6 +56,10 @@ pub struct PolicyFile {
     pub calendar_by_customer: BTreeMap<String, String>,
     #[serde(default)]
     pub pause: PauseConfig,
+    /// What a move between two L1 queues does to the time-in-queue clock:
+    /// "tier" (default: it keeps running) or "queue" (it restarts).
+    #[serde(default)]
+    pub l1_clock: L1Clock,
     #[serde(default)]
     pub time_in_queue: Vec<Spanned<TimeInQueueConfig>>,
     #[serde(default)]
@@ -163,6 +168,16 @@ pub struct PingPongConfig {
     pub owners: BTreeMap<String, String>,
 }
 
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum L1Clock {
+    /// One clock for the whole time at L1.
+    #[default]
+    Tier,
+    /// Each L1 queue has its own clock.
+    Queue,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct UnattendedConfig {
@@ -255,6 +270,7 @@ pub struct Policy {
     pub calendar_by_time_zone: BTreeMap<String, String>,
     pub calendar_by_customer: BTreeMap<String, String>,
     pub pause_statuses: Vec<String>,
+    pub l1_clock: L1Clock,
     pub time_in_queue: Vec<TimeInQueue>,
     pub complexity: Option<Complexity>,
     pub reescalation: Option<Reescalation>,
@@ -712,6 +728,7 @@ impl Policy {
             calendar_by_time_zone: raw.calendar_by_time_zone,
             calendar_by_customer: raw.calendar_by_customer,
             pause_statuses: raw.pause.statuses,
+            l1_clock: raw.l1_clock,
             time_in_queue,
             complexity,
             reescalation,
@@ -720,6 +737,14 @@ impl Policy {
             l3_unattended,
             custom,
         })
+    }
+
+    /// What folding events into a ticket's state needs from the policy.
+    pub fn folding(&self) -> crate::state::Folding<'_> {
+        crate::state::Folding {
+            pause_statuses: &self.pause_statuses,
+            l1_clock_per_queue: self.l1_clock == L1Clock::Queue,
+        }
     }
 
     /// The calendar of a customer tier (its own, `*`, or the default).

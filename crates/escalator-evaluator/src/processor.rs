@@ -472,7 +472,7 @@ impl Processor for Evaluator {
         let key = ev.ticket_id.as_bytes().to_vec();
         let mut s = ctx.get(&key).cloned().unwrap_or_default();
         let late = ev.event_time_ms < s.snapshot_ms;
-        if !s.apply(&ev, &self.policy.pause_statuses) {
+        if !s.apply(&ev, self.policy.folding()) {
             metrics::counter!(m::EVENTS, "outcome" => "duplicate").increment(1);
             return Ok(());
         }

@@ -119,6 +119,17 @@ pub struct TicketState {
     pub seen: Vec<Arc<str>>,
 }
 
+/// What folding an event needs from the policy.
+#[derive(Debug, Clone, Copy)]
+pub struct Folding<'a> {
+    /// Statuses that stop the clock.
+    pub pause_statuses: &'a [String],
+    /// A move between two L1 queues restarts the clock (`l1_clock =
+    /// "queue"`); by default it keeps running, so shuffling a ticket
+    /// between L1 queues never postpones its escalation.
+    pub l1_clock_per_queue: bool,
+}
+
 /// A lifecycle step read from what the help desk sent.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lifecycle {
@@ -196,6 +207,26 @@ impl TicketState {
 
     pub fn status_name(&self) -> &'static str {
         status_name(self.status)
+    }
+
+    /// The role an actor plays on this ticket. Help desks call every staff
+    /// member an agent; one who works the ticket in a specialist group (its
+    /// specialist or assignee there, or an agent the source places at
+    /// L2/L3) is a specialist in the timeline and not L1 effort.
+    pub fn role_of(&self, a: &escalator_proto::v1::Actor) -> i32 {
+        if a.role != ActorRole::L1Agent as i32 {
+            return a.role;
+        }
+        // The help desk's own position: after Escalator's decision the
+        // ticket may still sit in L1 with its L1 agent assigned.
+        let specialist_group = self.source_tier >= SupportTier::L2 as i32;
+        let works_it = !a.id.is_empty()
+            && (a.id == self.specialist || (specialist_group && a.id == self.source_assignee));
+        if works_it || a.tier >= SupportTier::L2 as i32 {
+            ActorRole::Specialist as i32
+        } else {
+            a.role
+        }
     }
 
     /// Inputs of the policy's tables that no mapping recognised, as
@@ -282,7 +313,7 @@ impl TicketState {
 
     /// Folds one event into the state. Returns false when the event was
     /// already applied (same event id seen recently).
-    pub fn apply(&mut self, ev: &TicketEvent, pause_statuses: &[String]) -> bool {
+    pub fn apply(&mut self, ev: &TicketEvent, rules: Folding<'_>) -> bool {
         if self.seen.iter().any(|id| **id == *ev.event_id) {
             return false;
         }
@@ -302,13 +333,13 @@ impl TicketState {
         let current = at >= self.snapshot_ms;
         if current {
             self.snapshot_ms = at;
-            self.apply_snapshot(ev, pause_statuses);
+            self.apply_snapshot(ev, rules);
         }
+        let (kind, line) = self.apply_kind(ev, current, rules);
         let role = ev
             .actor
             .as_ref()
-            .map_or(ActorRole::Unspecified as i32, |a| a.role);
-        let (kind, line) = self.apply_kind(ev, current, pause_statuses);
+            .map_or(ActorRole::Unspecified as i32, |a| self.role_of(a));
         self.push_line(Line {
             at_ms: at,
             kind: kind.to_owned(),
@@ -319,7 +350,7 @@ impl TicketState {
         true
     }
 
-    fn apply_snapshot(&mut self, ev: &TicketEvent, pause_statuses: &[String]) {
+    fn apply_snapshot(&mut self, ev: &TicketEvent, rules: Folding<'_>) {
         if let Some(c) = &ev.customer {
             if !c.id.is_empty() {
                 self.customer_id = c.id.clone();
@@ -383,7 +414,7 @@ impl TicketState {
         // The envelope's tier, queue and assignee: moves and pickups the
         // event kind may not say, compared with what the help desk last said.
         let tier = SupportTier::try_from(ev.support_tier).unwrap_or(SupportTier::Unspecified);
-        self.observe_source(tier, &ev.queue, &ev.queue_domain, ev.event_time_ms);
+        self.observe_source(tier, &ev.queue, &ev.queue_domain, ev.event_time_ms, rules);
         if self.queue_entered_ms == 0 {
             self.queue_entered_ms = ev.event_time_ms;
             if !ev.queue.is_empty() {
@@ -394,13 +425,20 @@ impl TicketState {
             self.observe_assignee(&a.id, ev.event_time_ms);
         }
         if ev.status != TicketStatus::Unspecified as i32 {
-            self.set_status(ev.status, ev.event_time_ms, pause_statuses);
+            self.set_status(ev.status, ev.event_time_ms, rules.pause_statuses);
         }
     }
 
     /// The help desk says the ticket is in `tier`/`queue`. A repeat is not
     /// a move; a first sight places the escalation there too.
-    fn observe_source(&mut self, tier: SupportTier, queue: &str, domain: &str, at: i64) {
+    fn observe_source(
+        &mut self,
+        tier: SupportTier,
+        queue: &str,
+        domain: &str,
+        at: i64,
+        rules: Folding<'_>,
+    ) {
         if tier == SupportTier::Unspecified {
             return;
         }
@@ -442,9 +480,14 @@ impl TicketState {
             self.send_back(&queue, at);
             self.lifecycle.push(Lifecycle::SentBack { queue });
         } else if tier == SupportTier::L1 {
-            // Lateral: the L1 clock keeps running.
+            // Lateral: the L1 clock keeps running, unless the policy times
+            // each L1 queue on its own.
             if self.tier() == SupportTier::L1 || self.tier() == SupportTier::Unspecified {
-                self.queue = queue;
+                if rules.l1_clock_per_queue {
+                    self.enter_queue(SupportTier::L1, &queue, at);
+                } else {
+                    self.queue = queue;
+                }
             }
         } else if (tier as i32) > self.tier {
             // The help desk escalated it by hand (or further than Escalator).
@@ -568,7 +611,7 @@ impl TicketState {
         &mut self,
         ev: &TicketEvent,
         current: bool,
-        pause_statuses: &[String],
+        rules: Folding<'_>,
     ) -> (&'static str, String) {
         let at = ev.event_time_ms;
         match &ev.kind {
@@ -596,7 +639,7 @@ impl TicketState {
                 let role = c
                     .author
                     .as_ref()
-                    .map_or(ActorRole::Unspecified as i32, |a| a.role);
+                    .map_or(ActorRole::Unspecified as i32, |a| self.role_of(a));
                 let customer = role == ActorRole::Customer as i32;
                 // L1 effort: an L1 agent's reply or note while the ticket is
                 // at L1 (edits of status, tags or assignment are not).
@@ -653,14 +696,14 @@ impl TicketState {
             }
             Some(Kind::StatusChanged(s)) => {
                 if current {
-                    self.set_status(s.to_status, at, pause_statuses);
+                    self.set_status(s.to_status, at, rules.pause_statuses);
                 }
                 ("status_changed", format!("{} -> {}", s.from_raw, s.to_raw))
             }
             Some(Kind::Assigned(a)) => {
                 let tier = SupportTier::try_from(a.tier).unwrap_or(SupportTier::Unspecified);
                 if current {
-                    self.observe_source(tier, &a.queue, &ev.queue_domain, at);
+                    self.observe_source(tier, &a.queue, &ev.queue_domain, at, rules);
                     if let Some(agent) = &a.agent {
                         self.observe_assignee(&agent.id, at);
                     }

@@ -43,8 +43,12 @@ impl Harness {
         }
     }
 
+    /// The decisions among the outputs (the forwarded lifecycle events
+    /// that go with them are left out).
     fn decisions(out: &[Output]) -> Vec<EscalationDecision> {
+        let ct = escalator_proto::content_type::<EscalationDecision>();
         out.iter()
+            .filter(|o| escalator_runtime::headers::has_content_type(&o.headers, &ct))
             .map(|o| EscalationDecision::decode(o.value.as_slice()).unwrap())
             .collect()
     }
@@ -564,5 +568,84 @@ fn an_unmapped_tier_and_priority_get_the_catch_all_row_and_the_decision_names_th
             .iter()
             .any(|r| r.contains("priority \"P0 - blocker\"")),
         "{reasons:?}"
+    );
+}
+
+/// A snapshot that says the help desk moved the ticket to another L1 queue.
+fn moved_to_l1_queue(queue: &str) -> TicketEvent {
+    TicketEvent {
+        support_tier: SupportTier::L1 as i32,
+        queue: queue.into(),
+        kind: Some(Kind::FieldsUpdated(te::FieldsUpdated::default())),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn an_l1_to_l1_move_keeps_the_clock_unless_the_policy_times_each_queue() {
+    // Enterprise urgent: 30 minutes on 24x7; the move comes at 20 minutes.
+    let t0 = ms("2026-12-05T10:00:00Z");
+    let mut h = Harness::new();
+    h.send(t0, created(CustomerTier::Enterprise, Priority::Urgent));
+    h.send(t0 + 20 * 60_000, moved_to_l1_queue("l1-billing"));
+    assert_eq!(h.advance(t0 + 30 * 60_000).len(), 1, "one clock for L1");
+
+    let text = escalator_evaluator::policy::DEFAULT.replacen(
+        "default_calendar",
+        "l1_clock = \"queue\"\ndefault_calendar",
+        1,
+    );
+    let mut h = Harness::new();
+    h.p.policy = Arc::new(Policy::parse("per-queue.toml", &text).unwrap_or_else(|e| panic!("{e}")));
+    h.send(t0, created(CustomerTier::Enterprise, Priority::Urgent));
+    h.send(t0 + 20 * 60_000, moved_to_l1_queue("l1-billing"));
+    assert!(
+        h.advance(t0 + 49 * 60_000).is_empty(),
+        "the new queue's clock"
+    );
+    assert_eq!(h.advance(t0 + 50 * 60_000).len(), 1);
+}
+
+#[test]
+fn an_agent_working_the_ticket_in_a_specialist_group_is_a_specialist_in_the_timeline() {
+    let t0 = ms("2026-12-07T09:00:00+01:00");
+    let mut h = Harness::new();
+    h.send(t0, created(CustomerTier::Standard, Priority::Normal));
+    // Help desks call every staff member an agent.
+    let agent = |id: &str| Actor {
+        id: id.into(),
+        role: ActorRole::L1Agent as i32,
+        ..Default::default()
+    };
+    let note = |by: &str, queue: &str, tier: SupportTier, assignee: &str| TicketEvent {
+        support_tier: tier as i32,
+        queue: queue.into(),
+        assignee: Some(agent(assignee)),
+        actor: Some(agent(by)),
+        kind: Some(Kind::CommentAdded(te::CommentAdded {
+            author: Some(agent(by)),
+            visibility: CommentVisibility::Internal as i32,
+            body: "Looked at the logs.".into(),
+            ..Default::default()
+        })),
+        ..Default::default()
+    };
+    h.send(
+        t0 + 60_000,
+        note("lena", "l1-general", SupportTier::L1, "lena"),
+    );
+    let at_l1 = h.state().l1_touches;
+    assert_eq!(at_l1, 1, "an L1 agent's note at L1 is effort");
+    h.send(
+        t0 + 120_000,
+        note("henrik", "db-specialists", SupportTier::L2, "henrik"),
+    );
+    let last = h.state().timeline.last().unwrap();
+    assert_eq!(last.kind, "comment_added");
+    assert_eq!(last.role, ActorRole::Specialist as i32);
+    assert_eq!(
+        h.state().l1_touches,
+        at_l1,
+        "a specialist's note is not L1 effort"
     );
 }
